@@ -1,0 +1,40 @@
+/**
+ * Exponential backoff as a pure function of the attempt, the policy and a random
+ * number: no timers, no state, so schedules are asserted exactly in tests.
+ *
+ * @internal
+ * @module
+ */
+import { clampDelay } from './clock.js';
+
+/** A fully resolved backoff policy (every field set). @internal */
+export interface BackoffPolicy {
+  readonly initialDelayMs: number;
+  readonly multiplier: number;
+  readonly maxDelayMs: number;
+  /** Fraction of the delay that is randomized, in [0, 1]. */
+  readonly jitter: number;
+}
+
+/**
+ * The delay before retry or poll number `attempt` (1-based):
+ * `min(maxDelayMs, initialDelayMs * multiplier^(attempt-1))`, then drawn uniformly from
+ * `[d * (1 - jitter), d]` using `random` in [0, 1). Jitter only ever shortens a delay,
+ * so `maxDelayMs` stays a true upper bound. Optional bounds: never below `floorMs`
+ * (e.g. a server's RetryInfo), never beyond `remainingMs` (the deadline).
+ *
+ * @internal
+ */
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: number,
+  bounds: { floorMs?: number; remainingMs?: number } = {},
+): number {
+  const exponent = Math.max(0, attempt - 1);
+  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** exponent);
+  let delay = base * (1 - policy.jitter * random);
+  if (bounds.floorMs !== undefined) delay = Math.max(delay, bounds.floorMs);
+  if (bounds.remainingMs !== undefined) delay = Math.min(delay, Math.max(0, bounds.remainingMs));
+  return Math.round(clampDelay(delay));
+}

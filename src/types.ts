@@ -1,0 +1,174 @@
+/**
+ * Public data shapes: plain camelCase objects mirroring the google.longrunning,
+ * google.rpc and google.protobuf messages. Every module may import this leaf.
+ *
+ * @module
+ */
+
+/**
+ * A `google.protobuf.Any`: a serialized message together with the URL of its type.
+ *
+ * The type URL's last `/` segment is the fully qualified message name, for example
+ * `type.googleapis.com/google.protobuf.Empty`.
+ */
+export interface Any {
+  /** URL identifying the packed message type, ending in its fully qualified name. */
+  typeUrl: string;
+  /** The serialized message bytes. */
+  value: Uint8Array;
+}
+
+/**
+ * A `google.rpc.Status`: a gRPC status code, a developer-facing message and typed
+ * details (`google.rpc.ErrorInfo`, `google.rpc.RetryInfo`, ...), kept as {@link Any}.
+ */
+export interface Status {
+  /** The gRPC status code (0 OK, 1 CANCELLED, ... 16 UNAUTHENTICATED). */
+  code: number;
+  /** A developer-facing message; may be empty. */
+  message: string;
+  /** Typed error details; always an array, possibly empty. */
+  details: Any[];
+}
+
+/**
+ * A `google.longrunning.Operation`: the server's view of a long-running job.
+ *
+ * When `done` is true at most one of `error` and `response` is set; a done
+ * operation with neither is legal and means "finished without a result".
+ */
+export interface Operation {
+  /** Server-assigned name, unique within the service, e.g. `operations/123`. */
+  name: string;
+  /** Service-specific progress information, if the service reports any. */
+  metadata?: Any;
+  /** Whether the operation has finished (successfully or not). */
+  done: boolean;
+  /** Set when the operation finished with an error. */
+  error?: Status;
+  /** Set when the operation finished successfully with a result. */
+  response?: Any;
+}
+
+/** Request of `ListOperations`. */
+export interface ListOperationsRequest {
+  /** The name of the operation collection to list, e.g. `operations`. May be empty. */
+  name: string;
+  /** A server-defined filter, e.g. `done = false`. */
+  filter?: string;
+  /** The maximum number of operations per page; 0 or absent lets the server choose. */
+  pageSize?: number;
+  /** The `nextPageToken` of the previous page; absent for the first page. */
+  pageToken?: string;
+  /**
+   * Ask the server to return the operations it can reach and name the rest in
+   * `unreachable` instead of failing the whole call.
+   */
+  returnPartialSuccess?: boolean;
+}
+
+/** One page of `ListOperations`. */
+export interface ListOperationsResponse {
+  /** The operations on this page. */
+  operations: Operation[];
+  /** Token of the next page; the empty string on the last page. */
+  nextPageToken: string;
+  /** Collections the server could not reach (only with `returnPartialSuccess`). */
+  unreachable: string[];
+}
+
+/** Request naming a single operation (`GetOperation`, `CancelOperation`, `DeleteOperation`). */
+export interface OperationNameRequest {
+  /** The operation's name. */
+  name: string;
+}
+
+/** Request of `WaitOperation`. */
+export interface WaitOperationRequest {
+  /** The operation's name. */
+  name: string;
+  /**
+   * How long the server should wait before answering with the operation as it is.
+   * Absent lets the server choose (it may return at once).
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * How an RPC is retried after a transient failure (UNAVAILABLE, and
+ * DEADLINE_EXCEEDED of one attempt while the call's overall deadline has time left).
+ *
+ * The delay before retry `n` (1-based) is
+ * `min(maxDelayMs, initialDelayMs * multiplier^(n-1))`, spread by `jitter`, raised to a
+ * server's `google.rpc.RetryInfo` delay when one is sent, and never past the deadline.
+ */
+export interface RetryOptions {
+  /**
+   * Retries after the first attempt.
+   * @defaultValue 5: with the default delays that spans about 3 s, long enough to ride
+   * out a server restart or a load-balancer failover without hiding a real outage.
+   */
+  retries?: number;
+  /**
+   * Delay before the first retry, in milliseconds.
+   * @defaultValue 100: a blip usually clears within one network round trip or two.
+   */
+  initialDelayMs?: number;
+  /**
+   * Growth factor of the delay from one retry to the next.
+   * @defaultValue 2: the classic doubling; backs off fast from an overloaded server.
+   */
+  multiplier?: number;
+  /**
+   * Upper bound of a single delay, in milliseconds.
+   * @defaultValue 5000: keeps the client responsive once the server is back.
+   */
+  maxDelayMs?: number;
+  /**
+   * Fraction of each delay that is randomized, in [0, 1]: the delay is drawn
+   * uniformly from `[d * (1 - jitter), d]`.
+   * @defaultValue 0.5: spreads a crowd of clients retrying together while keeping at
+   * least half of the backoff.
+   */
+  jitter?: number;
+  /**
+   * Deadline of one attempt, in milliseconds; a DEADLINE_EXCEEDED attempt is retried
+   * while the call's overall deadline has time left. Absent: each attempt may use the
+   * whole remaining deadline.
+   */
+  attemptTimeoutMs?: number;
+}
+
+/** Options accepted by every RPC method. All fields are optional. */
+export interface CallOptions {
+  /** Aborting rejects the call with the signal's reason and cancels the in-flight RPC. */
+  signal?: AbortSignal;
+  /** Overall deadline of the call in milliseconds, retries included. */
+  timeoutMs?: number;
+  /** Retry policy for this call, or `false` to make exactly one attempt. */
+  retry?: RetryOptions | false;
+  /** gRPC request metadata (headers); keys lowercase ASCII, values printable ASCII. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * How a long-running operation handle waits for its operation to finish.
+ *
+ * `'auto'` long-polls with `WaitOperation` and falls back to `GetOperation` with
+ * exponential backoff (and jitter) when the server answers UNIMPLEMENTED; `'wait'`
+ * only long-polls; `'poll'` only polls.
+ */
+export interface PollingOptions {
+  /** Which RPC waits for completion. @defaultValue `'auto'` */
+  strategy?: 'auto' | 'wait' | 'poll';
+  /** Delay before the first `GetOperation` poll, in milliseconds. */
+  initialDelayMs?: number;
+  /** Growth factor of the poll delay. */
+  multiplier?: number;
+  /** Upper bound of one poll delay, in milliseconds. */
+  maxDelayMs?: number;
+  /** Fraction of each poll delay that is randomized, in [0, 1]. */
+  jitter?: number;
+  /** The client's own deadline for the whole wait, in milliseconds; absent waits forever. */
+  totalTimeoutMs?: number;
+}
