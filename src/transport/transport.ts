@@ -1,0 +1,43 @@
+/**
+ * The transport seam: one method per RPC, one attempt per call. Retries, deadlines
+ * and validation live in the client above it; tests substitute a fake here.
+ *
+ * @module
+ */
+import type {
+  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
+  WaitOperationRequest,
+} from '../types.js';
+
+/** Options of a single RPC attempt, already validated and resolved by the client. */
+export interface TransportCallOptions {
+  /** Absolute deadline, in milliseconds since the epoch. */
+  deadline: number;
+  /** Aborting cancels the in-flight call and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Request metadata (headers). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * A way to send the five google.longrunning.Operations RPCs. Each method makes exactly
+ * one attempt and rejects with an `RpcError` (or the abort reason), never retrying.
+ *
+ * The SDK ships a gRPC implementation; implement this interface to route calls some
+ * other way (an HTTP/JSON gateway, an in-process fake) and pass it as
+ * `OperationsClientOptions.transport`.
+ */
+export interface OperationsTransport {
+  /** GetOperation. */
+  getOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<Operation>;
+  /** ListOperations: one page. */
+  listOperations(request: ListOperationsRequest, options: TransportCallOptions): Promise<ListOperationsResponse>;
+  /** CancelOperation. */
+  cancelOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<void>;
+  /** DeleteOperation. */
+  deleteOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<void>;
+  /** WaitOperation. */
+  waitOperation(request: WaitOperationRequest, options: TransportCallOptions): Promise<Operation>;
+  /** Releases connections; in-flight calls reject, later calls are refused. */
+  close(): Promise<void>;
+}
