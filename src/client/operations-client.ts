@@ -1,0 +1,289 @@
+/**
+ * The typed client of google.longrunning.Operations: validates, applies deadlines and
+ * retries, and delegates each attempt to an {@link OperationsTransport}.
+ *
+ * @module
+ */
+import { ClientClosedError, InvalidArgumentError } from '../errors.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { GrpcOperationsTransport, type GrpcTransportOptions } from '../transport/grpc-transport.js';
+import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
+import type {
+  CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
+  RetryOptions, WaitOperationRequest,
+} from '../types.js';
+import { CLIENT_DEFAULTS, type ResolvedRetryOptions } from './defaults.js';
+import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
+import { callWithRetry } from './retry.js';
+import {
+  checkBoolean, checkCollectionName, checkMetadata, checkNumber, checkObject, checkOperationName,
+  checkSignal, checkString, resolveRetry,
+} from './validate.js';
+
+/**
+ * How to build an {@link OperationsClient}: where the server is and how to reach it
+ * (or a ready {@link OperationsTransport}), plus call defaults.
+ *
+ * Transport security is explicit: `insecure: true` is plaintext, `credentials` is custom
+ * TLS, `auth` is Google auth over TLS; with none of them the client uses TLS with
+ * Google Application Default Credentials. Only `auth` and that last default ever touch
+ * google-auth-library.
+ */
+export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
+  /**
+   * Send the RPCs through this transport instead of a gRPC channel; then `address`,
+   * `insecure`, `credentials`, `auth` and `channelOptions` must be absent.
+   */
+  transport?: OperationsTransport;
+  /**
+   * Default overall deadline of each call in milliseconds, retries included.
+   * @defaultValue 60000: as google-gax for this service; finite so nothing hangs.
+   */
+  timeoutMs?: number;
+  /** Default retry policy of each call, or `false` for single attempts. */
+  retry?: RetryOptions | false;
+  /**
+   * Consecutive empty pages tolerated by `listOperationsAsync` before it stops with a
+   * `PaginationError`.
+   * @defaultValue 1000: sparse filters produce some empty pages, a broken server endless ones.
+   */
+  maxConsecutiveEmptyPages?: number;
+  /** Replaces the clock (tests). @internal */
+  clock?: Clock;
+  /** Replaces `Math.random` for jitter (tests). @internal */
+  random?: () => number;
+}
+
+/** Options of `listOperationsAsync`: the call options of every page fetch. */
+export type ListCallOptions = CallOptions;
+
+/** A call's options after validation and defaulting. */
+interface ResolvedCall {
+  readonly deadline: number;
+  readonly retry: ResolvedRetryOptions | false;
+  readonly signal: AbortSignal | undefined;
+  readonly metadata: Record<string, string> | undefined;
+}
+
+const TRANSPORT_KEYS = ['address', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain'] as const;
+
+/**
+ * A typed client of the five google.longrunning.Operations RPCs.
+ *
+ * Every method validates its input before sending anything, applies the call's
+ * deadline (`timeoutMs`, retries included), retries transient failures
+ * (UNAVAILABLE; DEADLINE_EXCEEDED of one attempt while time is left) with exponential
+ * backoff and jitter, honouring a server's `google.rpc.RetryInfo`, and rejects with a
+ * typed error: {@link RpcError} for RPC failures, {@link InvalidArgumentError} for bad
+ * input, the signal's reason on abort.
+ *
+ * @example
+ * ```ts
+ * import { OperationsClient } from 'longrunning-client';
+ *
+ * const client = new OperationsClient({ address: 'localhost:50051', insecure: true });
+ * const op = await client.getOperation({ name: 'operations/123' });
+ * console.log(op.done);
+ * await client.close();
+ * ```
+ */
+export class OperationsClient {
+  readonly #transport: OperationsTransport;
+  readonly #timeoutMs: number;
+  readonly #retry: ResolvedRetryOptions | false;
+  readonly #maxConsecutiveEmptyPages: number;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  /** Signals of the calls in progress; close() aborts them (stopping retry sleeps). */
+  readonly #activeCalls = new Set<AbortController>();
+  #closed = false;
+
+  /**
+   * @throws {@link InvalidArgumentError} for a malformed address, conflicting transport
+   * options, or an out-of-range default.
+   */
+  constructor(options: OperationsClientOptions) {
+    checkObject(options, 'options');
+    this.#timeoutMs = checkNumber(options.timeoutMs, 'options.timeoutMs', { min: 0 }) ?? CLIENT_DEFAULTS.timeoutMs;
+    this.#retry = resolveRetry(options.retry, 'options.retry', CLIENT_DEFAULTS.retry);
+    this.#maxConsecutiveEmptyPages = checkNumber(options.maxConsecutiveEmptyPages, 'options.maxConsecutiveEmptyPages',
+      { min: 0, integer: true }) ?? CLIENT_DEFAULTS.maxConsecutiveEmptyPages;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    if (options.transport !== undefined) {
+      const conflicting = TRANSPORT_KEYS.find((key) => options[key] !== undefined);
+      if (conflicting) {
+        throw new InvalidArgumentError(`options.${conflicting}`, options[conflicting],
+          'absent when `options.transport` is given');
+      }
+      this.#transport = options.transport;
+    } else {
+      const { address, ...rest } = options;
+      if (address === undefined) throw new InvalidArgumentError('options.address', address, 'a "host:port" string');
+      this.#transport = new GrpcOperationsTransport({ ...rest, address });
+    }
+  }
+
+  /**
+   * Gets the latest state of an operation.
+   *
+   * @throws {@link InvalidArgumentError} when `request.name` is not a valid name.
+   * @throws {@link RpcError} when the RPC fails (e.g. NOT_FOUND).
+   */
+  async getOperation(request: OperationNameRequest, options?: CallOptions): Promise<Operation> {
+    checkObject(request, 'request');
+    const name = checkOperationName(request.name, 'request.name');
+    const call = this.#resolveCall('getOperation', options);
+    return this.#invoke(call, (attempt) => this.#transport.getOperation({ name }, attempt));
+  }
+
+  /**
+   * Lists one page of operations. See {@link OperationsClient.listOperationsAsync} to
+   * iterate all pages.
+   *
+   * @throws {@link InvalidArgumentError} for a bad name, filter, page size or token.
+   * @throws {@link RpcError} when the RPC fails.
+   */
+  async listOperations(request: ListOperationsRequest, options?: CallOptions): Promise<ListOperationsResponse> {
+    const checked = checkListRequest(request);
+    const call = this.#resolveCall('listOperations', options);
+    return this.#invoke(call, (attempt) => this.#transport.listOperations(checked, attempt));
+  }
+
+  /**
+   * Iterates every operation of a listing, fetching pages lazily; `byPage()` iterates
+   * whole pages. Each page is one call with `options` (its own deadline and retries);
+   * `options.signal` also stops the iteration between pages. A repeating page token
+   * or an endless run of empty pages ends in a {@link PaginationError}.
+   *
+   * @throws {@link InvalidArgumentError} at once (synchronously) for a bad request.
+   */
+  listOperationsAsync(request: ListOperationsRequest, options?: ListCallOptions): PagedAsyncIterable<Operation, ListOperationsResponse> {
+    const checked = checkListRequest(request);
+    // Validate the options now, so mistakes surface where the iterable is made.
+    const signal = this.#resolveCall('listOperationsAsync', options).signal;
+    return paginate(checked, (page) => this.listOperations(page, options), {
+      signal,
+      maxConsecutiveEmptyPages: this.#maxConsecutiveEmptyPages,
+      applySettings: (start, settings?: PageSettings) => {
+        checkObject(settings, 'settings', true);
+        const pageToken = checkString(settings?.pageToken, 'settings.pageToken');
+        const pageSize = checkNumber(settings?.pageSize, 'settings.pageSize', { min: 0, max: 2_147_483_647, integer: true });
+        const first = { ...start };
+        if (pageToken !== undefined) first.pageToken = pageToken;
+        if (pageSize !== undefined) first.pageSize = pageSize;
+        return first;
+      },
+    });
+  }
+
+  /**
+   * Asks the server to cancel an operation. Best effort: the server may finish the
+   * operation anyway; a cancelled operation becomes done with code 1 CANCELLED.
+   *
+   * @throws {@link InvalidArgumentError} when `request.name` is not a valid name.
+   * @throws {@link RpcError} when the RPC fails (e.g. UNIMPLEMENTED, NOT_FOUND).
+   */
+  async cancelOperation(request: OperationNameRequest, options?: CallOptions): Promise<void> {
+    checkObject(request, 'request');
+    const name = checkOperationName(request.name, 'request.name');
+    const call = this.#resolveCall('cancelOperation', options);
+    await this.#invoke(call, (attempt) => this.#transport.cancelOperation({ name }, attempt));
+  }
+
+  /**
+   * Deletes an operation (the server forgets it; it does not cancel it).
+   *
+   * @throws {@link InvalidArgumentError} when `request.name` is not a valid name.
+   * @throws {@link RpcError} when the RPC fails.
+   */
+  async deleteOperation(request: OperationNameRequest, options?: CallOptions): Promise<void> {
+    checkObject(request, 'request');
+    const name = checkOperationName(request.name, 'request.name');
+    const call = this.#resolveCall('deleteOperation', options);
+    await this.#invoke(call, (attempt) => this.#transport.deleteOperation({ name }, attempt));
+  }
+
+  /**
+   * Waits on the server until the operation is done or `request.timeoutMs` passes,
+   * and returns its state then: it may not be done yet. Unless `options.timeoutMs` is
+   * given, the RPC's deadline is extended to cover the requested wait.
+   *
+   * @throws {@link InvalidArgumentError} for a bad name or timeout.
+   * @throws {@link RpcError} when the RPC fails (UNIMPLEMENTED if the server has no WaitOperation).
+   */
+  async waitOperation(request: WaitOperationRequest, options?: CallOptions): Promise<Operation> {
+    checkObject(request, 'request');
+    const name = checkOperationName(request.name, 'request.name');
+    const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0 });
+    const waitRequest: WaitOperationRequest = timeoutMs === undefined ? { name } : { name, timeoutMs };
+    const minimumTimeoutMs = timeoutMs === undefined ? undefined : timeoutMs + CLIENT_DEFAULTS.waitDeadlineGraceMs;
+    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs);
+    return this.#invoke(call, (attempt) => this.#transport.waitOperation(waitRequest, attempt));
+  }
+
+  /**
+   * Closes the channel. Calls in flight or waiting to retry reject with
+   * {@link ClientClosedError}; later calls are refused. Afterwards no timer or socket
+   * of the client keeps the process alive. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const controller of this.#activeCalls) controller.abort(new ClientClosedError('a call in progress'));
+    }
+    await this.#transport.close();
+  }
+
+  /** Whether {@link OperationsClient.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number): ResolvedCall {
+    checkObject(options, 'options', true);
+    const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0 });
+    const signal = checkSignal(options?.signal, 'options.signal');
+    const metadata = checkMetadata(options?.metadata, 'options.metadata');
+    const retry = resolveRetry(options?.retry, 'options.retry', this.#retry);
+    if (this.closed) throw new ClientClosedError(method);
+    const timeoutMs = explicitTimeoutMs ?? Math.max(this.#timeoutMs, minimumTimeoutMs ?? 0);
+    return { deadline: this.#clock.now() + timeoutMs, retry, signal, metadata };
+  }
+
+  async #invoke<T>(call: ResolvedCall, attempt: (options: TransportCallOptions) => Promise<T>): Promise<T> {
+    call.signal?.throwIfAborted();
+    // One signal for the call: aborted by the caller's signal or by close().
+    const controller = new AbortController();
+    const onUserAbort = () => controller.abort(call.signal!.reason);
+    call.signal?.addEventListener('abort', onUserAbort, { once: true });
+    this.#activeCalls.add(controller);
+    try {
+      return await callWithRetry(attempt, {
+        policy: call.retry,
+        deadline: call.deadline,
+        signal: controller.signal,
+        metadata: call.metadata,
+        clock: this.#clock,
+        random: this.#random,
+      });
+    } finally {
+      call.signal?.removeEventListener('abort', onUserAbort);
+      this.#activeCalls.delete(controller);
+    }
+  }
+}
+
+function checkListRequest(request: ListOperationsRequest): ListOperationsRequest {
+  checkObject(request, 'request');
+  const checked: ListOperationsRequest = { name: checkCollectionName(request.name, 'request.name') };
+  const filter = checkString(request.filter, 'request.filter');
+  const pageSize = checkNumber(request.pageSize, 'request.pageSize', { min: 0, max: 2_147_483_647, integer: true });
+  const pageToken = checkString(request.pageToken, 'request.pageToken');
+  const returnPartialSuccess = checkBoolean(request.returnPartialSuccess, 'request.returnPartialSuccess');
+  if (filter !== undefined) checked.filter = filter;
+  if (pageSize !== undefined) checked.pageSize = pageSize;
+  if (pageToken !== undefined) checked.pageToken = pageToken;
+  if (returnPartialSuccess !== undefined) checked.returnPartialSuccess = returnPartialSuccess;
+  return checked;
+}

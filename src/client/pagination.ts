@@ -1,0 +1,100 @@
+/**
+ * ListOperations as async iterables: item by item, or page by page with `byPage()`.
+ * Pages are fetched lazily, one at a time; breaking out of a loop stops fetching.
+ *
+ * @module
+ */
+import { PaginationError } from '../errors.js';
+import type { ListOperationsRequest, ListOperationsResponse, Operation } from '../types.js';
+
+/** Where `byPage()` starts and how large its pages are. */
+export interface PageSettings {
+  /** Start from this page token instead of the request's. */
+  pageToken?: string;
+  /** Ask for pages of this size instead of the request's. */
+  pageSize?: number;
+}
+
+/**
+ * An `AsyncIterable` of every operation of a listing, with `byPage()` for page-level
+ * iteration (to see `unreachable`, or to resume from a `nextPageToken`).
+ *
+ * @example
+ * ```ts
+ * import { OperationsClient } from 'longrunning-client';
+ * const client = new OperationsClient({ address: 'localhost:50051', insecure: true });
+ * for await (const op of client.listOperationsAsync({ name: 'operations', filter: 'done = false' })) {
+ *   console.log(op.name);
+ * }
+ * for await (const page of client.listOperationsAsync({ name: 'operations' }).byPage({ pageSize: 100 })) {
+ *   console.log(page.operations.length, page.unreachable);
+ * }
+ * ```
+ */
+export interface PagedAsyncIterable<Item, Page> extends AsyncIterable<Item> {
+  /** Iterates whole pages, starting at `settings.pageToken` when given. */
+  byPage(settings?: PageSettings): AsyncIterable<Page>;
+}
+
+/** Fetches one page; validation, retries and deadlines are the caller's. @internal */
+export type PageFetcher = (request: ListOperationsRequest) => Promise<ListOperationsResponse>;
+
+/** @internal */
+export interface PaginationLimits {
+  readonly signal: AbortSignal | undefined;
+  readonly maxConsecutiveEmptyPages: number;
+  /** Validates `byPage()` settings eagerly; returns the request to start from. */
+  readonly applySettings: (request: ListOperationsRequest, settings: PageSettings | undefined) => ListOperationsRequest;
+}
+
+/**
+ * Builds the iterable. Every token the server hands out is remembered, so a token
+ * that comes back (a cycle of any length) ends the iteration with a
+ * {@link PaginationError} instead of looping; so does a run of more than
+ * `maxConsecutiveEmptyPages` empty pages.
+ *
+ * @internal
+ */
+export function paginate(
+  request: ListOperationsRequest,
+  fetchPage: PageFetcher,
+  limits: PaginationLimits,
+): PagedAsyncIterable<Operation, ListOperationsResponse> {
+  const pages = (settings?: PageSettings): AsyncIterable<ListOperationsResponse> => {
+    const start = limits.applySettings(request, settings);
+    return { [Symbol.asyncIterator]: () => iteratePages(start, fetchPage, limits) };
+  };
+  return {
+    byPage: pages,
+    async *[Symbol.asyncIterator]() {
+      for await (const page of pages()) yield* page.operations;
+    },
+  };
+}
+
+async function* iteratePages(
+  first: ListOperationsRequest,
+  fetchPage: PageFetcher,
+  limits: PaginationLimits,
+): AsyncGenerator<ListOperationsResponse, void, undefined> {
+  const seenTokens = new Set<string>();
+  if (first.pageToken) seenTokens.add(first.pageToken);
+  let request = first;
+  let pagesReceived = 0;
+  let consecutiveEmptyPages = 0;
+  for (;;) {
+    limits.signal?.throwIfAborted();
+    const page = await fetchPage(request);
+    pagesReceived++;
+    consecutiveEmptyPages = page.operations.length === 0 ? consecutiveEmptyPages + 1 : 0;
+    yield page;
+    const token = page.nextPageToken;
+    if (!token) return;
+    if (seenTokens.has(token)) throw new PaginationError(token, pagesReceived, 'repeated-token');
+    if (consecutiveEmptyPages > limits.maxConsecutiveEmptyPages) {
+      throw new PaginationError(token, pagesReceived, 'too-many-empty-pages');
+    }
+    seenTokens.add(token);
+    request = { ...request, pageToken: token };
+  }
+}
