@@ -1,0 +1,13 @@
+/**
+ * longrunning-client/testing: an in-memory google.longrunning.Operations server on
+ * real gRPC (loopback only), for your own tests and demos.
+ *
+ * @packageDocumentation
+ * @module longrunning-client/testing
+ */
+export { InMemoryOperationsServer } from './testing/in-memory-server.js';
+export type {
+  CallRecord, CallRecordOf, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions,
+  OperationsMethod, OperationsOverride, OperationsRequests, OperationsResponses, OverrideContext,
+  OverrideResult, StatusInit, TimelineStep,
+} from './testing/in-memory-server.js';
