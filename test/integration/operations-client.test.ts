@@ -1,0 +1,324 @@
+/**
+ * OperationsClient over real loopback gRPC against the embedded server: every RPC,
+ * every CallOptions field, the retry / deadline / abort paths, pagination, close().
+ */
+import { expect } from 'chai';
+import { OperationsClient } from '../../src/client/operations-client.js';
+import { ClientClosedError, InvalidArgumentError, PaginationError, RpcError } from '../../src/errors.js';
+import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+import { encodeRetryInfo } from '../../src/transport/codec.js';
+import type { Any, Operation } from '../../src/types.js';
+
+const NOT_FOUND = 5;
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+const PERMISSION_DENIED = 7;
+const INVALID_ARGUMENT = 3;
+
+const any = (typeName: string, ...values: number[]): Any => ({
+  typeUrl: `type.googleapis.com/${typeName}`,
+  value: new Uint8Array(values),
+});
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+describe('OperationsClient over gRPC (integration)', function () {
+  this.timeout(15_000);
+  let server: InMemoryOperationsServer;
+  let client: OperationsClient;
+
+  beforeEach(async () => {
+    server = await InMemoryOperationsServer.start();
+    client = new OperationsClient({ address: server.address, insecure: true, retry: { initialDelayMs: 5, maxDelayMs: 20 } });
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await server.stop();
+  });
+
+  const callsOf = (method: string) => server.calls.filter((c) => c.method === method);
+
+  describe('the five RPCs', () => {
+    it('GetOperation returns the plain camelCase shape with Uint8Array values', async () => {
+      const name = server.createOperation({ metadata: any('pkg.Progress', 1, 2) });
+      const op = await client.getOperation({ name });
+      expect(op).to.deep.equal({ name, done: false, metadata: any('pkg.Progress', 1, 2) });
+      expect(Object.getPrototypeOf(op.metadata!.value)).to.equal(Uint8Array.prototype);
+
+      server.complete(name, any('pkg.Result', 9));
+      expect(await client.getOperation({ name })).to.deep.include({ done: true, response: any('pkg.Result', 9) });
+    });
+
+    it('GetOperation of a failed operation keeps the status details; done without result has neither', async () => {
+      const failed = server.createOperation();
+      server.fail(failed, { code: 9, message: 'quota', details: [any('google.rpc.ErrorInfo', 1)] });
+      const op = await client.getOperation({ name: failed });
+      expect(op.error).to.deep.equal({ code: 9, message: 'quota', details: [any('google.rpc.ErrorInfo', 1)] });
+      expect(op).to.not.have.property('response');
+
+      const empty = server.createOperation();
+      server.complete(empty);
+      expect(await client.getOperation({ name: empty })).to.deep.equal({ name: empty, done: true });
+    });
+
+    it('an unknown operation is RpcError NOT_FOUND with the method name', async () => {
+      const error = await client.getOperation({ name: 'operations/missing' }).catch((e: unknown) => e) as RpcError;
+      expect(error).to.be.instanceOf(RpcError);
+      expect(error.code).to.equal(NOT_FOUND);
+      expect(error.method).to.equal('GetOperation');
+      expect(error.details).to.deep.equal([]);
+    });
+
+    it('CancelOperation makes a running operation done with code 1', async () => {
+      const name = server.createOperation();
+      await client.cancelOperation({ name });
+      const op = await client.getOperation({ name });
+      expect(op.done).to.equal(true);
+      expect(op.error?.code).to.equal(1);
+    });
+
+    it('DeleteOperation removes it', async () => {
+      const name = server.createOperation();
+      await client.deleteOperation({ name });
+      const error = await client.getOperation({ name }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(RpcError).with.property('code', NOT_FOUND);
+    });
+
+    it('WaitOperation returns as soon as the operation is done', async () => {
+      const name = server.createOperation();
+      const started = Date.now();
+      const waiting = client.waitOperation({ name, timeoutMs: 10_000 });
+      setTimeout(() => server.complete(name, any('pkg.Result')), 50);
+      const op = await waiting;
+      expect(op.done).to.equal(true);
+      expect(Date.now() - started).to.be.below(2_000);
+    });
+
+    it('WaitOperation returns the running state when its timeout passes', async () => {
+      const name = server.createOperation();
+      const op = await client.waitOperation({ name, timeoutMs: 100 });
+      expect(op).to.deep.equal({ name, done: false });
+    });
+
+    it('WaitOperation on a server without it is RpcError UNIMPLEMENTED, not retried', async () => {
+      const bare = await InMemoryOperationsServer.start({ waitOperation: false });
+      const bareClient = new OperationsClient({ address: bare.address, insecure: true });
+      try {
+        const name = bare.createOperation();
+        const error = await bareClient.waitOperation({ name, timeoutMs: 100 }).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(RpcError).with.property('code', 12);
+        expect(bare.calls.filter((c) => c.method === 'WaitOperation')).to.have.length(1);
+      } finally {
+        await bareClient.close();
+        await bare.stop();
+      }
+    });
+  });
+
+  describe('CallOptions', () => {
+    it('timeoutMs bounds the call: a server that holds the call ends with DEADLINE_EXCEEDED on time', async () => {
+      const name = server.createOperation();
+      // A server that ignores deadlines (the embedded one answers just before them).
+      server.override('WaitOperation', () => new Promise(() => undefined));
+      const started = Date.now();
+      const error = await client.waitOperation({ name, timeoutMs: 5_000 }, { timeoutMs: 150 }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(RpcError).with.property('code', DEADLINE_EXCEEDED);
+      expect(Date.now() - started).to.be.within(100, 2_000);
+    });
+
+    it('signal cancels the in-flight call at once with the signal reason', async () => {
+      const name = server.createOperation();
+      const controller = new AbortController();
+      const reason = new Error('user gave up');
+      const started = Date.now();
+      const waiting = client.waitOperation({ name, timeoutMs: 5_000 }, { signal: controller.signal }).catch((e: unknown) => e);
+      setTimeout(() => controller.abort(reason), 50);
+      expect(await waiting).to.equal(reason);
+      expect(Date.now() - started).to.be.below(1_000);
+    });
+
+    it('an already aborted signal sends nothing', async () => {
+      const name = server.createOperation();
+      server.clearCalls();
+      const error = await client.getOperation({ name }, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+      expect(error).to.have.property('name', 'AbortError');
+      expect(server.calls).to.have.length(0);
+    });
+
+    it('metadata reaches the server', async () => {
+      const name = server.createOperation();
+      let seen: Record<string, string> | undefined;
+      server.override('GetOperation', (_request, context) => {
+        seen = context.metadata;
+        return server.get(name)!;
+      });
+      await client.getOperation({ name }, { metadata: { 'x-request-id': 'r-42' } });
+      expect(seen?.['x-request-id']).to.equal('r-42');
+    });
+
+    it('retries UNAVAILABLE and succeeds; retry: false fails on the first', async () => {
+      const name = server.createOperation();
+      server.failNext('GetOperation', { code: UNAVAILABLE, message: 'blip', details: [] }, 2);
+      expect((await client.getOperation({ name })).name).to.equal(name);
+      expect(callsOf('GetOperation')).to.have.length(3);
+
+      server.failNext('GetOperation', { code: UNAVAILABLE, message: 'blip', details: [] }, 1);
+      const error = await client.getOperation({ name }, { retry: false }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(RpcError).with.property('attempts', 1);
+    });
+
+    it('honours RetryInfo: the retry waits at least the server-requested delay', async () => {
+      const name = server.createOperation();
+      server.failNext('GetOperation', { code: UNAVAILABLE, message: 'slow down', details: [encodeRetryInfo(300)] }, 1);
+      await client.getOperation({ name });
+      const [first, second] = callsOf('GetOperation');
+      expect(second.at - first.at).to.be.at.least(290);
+    });
+
+    it('a permanent failure is RpcError at once with code, method and decoded details', async () => {
+      const name = server.createOperation();
+      const detail = any('google.rpc.ErrorInfo', 1, 2, 3);
+      server.failNext('GetOperation', { code: PERMISSION_DENIED, message: 'no', details: [detail] }, 1);
+      const error = await client.getOperation({ name }).catch((e: unknown) => e) as RpcError;
+      expect(error).to.be.instanceOf(RpcError);
+      expect(error.code).to.equal(PERMISSION_DENIED);
+      expect(error.details).to.deep.equal([detail]);
+      expect(error.status.message).to.equal('no');
+      expect(callsOf('GetOperation')).to.have.length(1);
+    });
+
+    it('retries an attempt that hit attemptTimeoutMs while the overall deadline has time left', async () => {
+      const name = server.createOperation();
+      let calls = 0;
+      server.override('GetOperation', async () => {
+        calls++;
+        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 400));
+        return server.get(name)!;
+      });
+      const op = await client.getOperation({ name }, { timeoutMs: 5_000, retry: { attemptTimeoutMs: 100 } });
+      expect(op.name).to.equal(name);
+      expect(calls).to.equal(2);
+    });
+
+    it('gives up after the retries with the attempt count', async () => {
+      const name = server.createOperation();
+      server.failNext('GetOperation', { code: UNAVAILABLE, message: 'down', details: [] }, 10);
+      const error = await client.getOperation({ name }, { retry: { retries: 2, initialDelayMs: 1 } }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(RpcError).with.property('attempts', 3);
+      expect(callsOf('GetOperation')).to.have.length(3);
+    });
+
+    it('rides out injected faults (50% UNAVAILABLE) with default retries', async () => {
+      const names = Array.from({ length: 20 }, () => server.createOperation());
+      let seed = 7;
+      server.setFaults({ unavailableRate: 0.5, random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647) });
+      const ops = await Promise.all(names.map((name) => client.getOperation({ name }, { retry: { retries: 20, initialDelayMs: 1, maxDelayMs: 5 } })));
+      expect(ops.map((o) => o.name)).to.deep.equal(names);
+      expect(callsOf('GetOperation').length).to.be.above(20);
+    });
+  });
+
+  describe('pagination', () => {
+    it('yields every operation exactly once across pages, also when operations are added meanwhile', async () => {
+      const created = Array.from({ length: 23 }, () => server.createOperation());
+      const seen: string[] = [];
+      for await (const op of client.listOperationsAsync({ name: 'operations', pageSize: 5 })) {
+        seen.push(op.name);
+        if (seen.length === 7) server.createOperation({ name: 'operations/zzz-late' });
+      }
+      expect(seen.filter((n) => n !== 'operations/zzz-late')).to.have.members(created);
+      expect(new Set(seen).size).to.equal(seen.length);
+      expect(callsOf('ListOperations').length).to.be.at.least(5);
+    });
+
+    it('filters on the server and pages by byPage()', async () => {
+      const names = Array.from({ length: 6 }, () => server.createOperation());
+      for (const name of names.slice(0, 4)) server.complete(name);
+      const pages = await collect(client.listOperationsAsync({ name: 'operations', filter: 'done = true' }).byPage({ pageSize: 3 }));
+      expect(pages.map((p) => p.operations.length)).to.deep.equal([3, 1]);
+      expect(pages.flatMap((p) => p.operations.map((o) => o.name))).to.have.members(names.slice(0, 4));
+    });
+
+    it('stops fetching when the loop breaks', async () => {
+      for (let i = 0; i < 10; i++) server.createOperation();
+      server.clearCalls();
+      for await (const op of client.listOperationsAsync({ name: 'operations', pageSize: 2 })) {
+        expect(op.name).to.be.a('string');
+        break;
+      }
+      expect(callsOf('ListOperations')).to.have.length(1);
+    });
+
+    it('surfaces unreachable collections with returnPartialSuccess', async () => {
+      const partial = await InMemoryOperationsServer.start({ unreachable: ['operations/zone-b'] });
+      const partialClient = new OperationsClient({ address: partial.address, insecure: true, retry: false });
+      try {
+        partial.createOperation();
+        const [page] = await collect(partialClient.listOperationsAsync({ name: 'operations', returnPartialSuccess: true }).byPage());
+        expect(page.unreachable).to.deep.equal(['operations/zone-b']);
+        expect(page.operations).to.have.length(1);
+      } finally {
+        await partialClient.close();
+        await partial.stop();
+      }
+    });
+
+    it('ends with PaginationError when the server repeats a page token', async () => {
+      server.override('ListOperations', (request: { pageToken?: string }) => ({
+        operations: [{ name: `operations/${request.pageToken ?? 'first'}`, done: false }],
+        nextPageToken: 'same-token',
+        unreachable: [],
+      }));
+      const seen: string[] = [];
+      const error = await (async () => {
+        for await (const op of client.listOperationsAsync({ name: 'operations' })) seen.push(op.name);
+      })().catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(PaginationError).with.property('pageToken', 'same-token');
+      expect(seen).to.deep.equal(['operations/first', 'operations/same-token']);
+    });
+
+    it('an unparseable filter is RpcError INVALID_ARGUMENT from the server', async () => {
+      const error = await collect(client.listOperationsAsync({ name: 'operations', filter: 'metadata.progress > 5' })).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(RpcError).with.property('code', INVALID_ARGUMENT);
+    });
+  });
+
+  describe('close()', () => {
+    it('rejects an in-flight call with ClientClosedError and refuses later calls without sending', async () => {
+      const name = server.createOperation();
+      const waiting = client.waitOperation({ name, timeoutMs: 5_000 }).catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await client.close();
+      expect(await waiting).to.be.instanceOf(ClientClosedError);
+      server.clearCalls();
+      expect(await client.getOperation({ name }).catch((e: unknown) => e)).to.be.instanceOf(ClientClosedError);
+      expect(() => client.listOperationsAsync({ name: '' })).to.throw(ClientClosedError);
+      expect(server.calls).to.have.length(0);
+      await client.close();
+    });
+
+    it('bad input sends no RPC over the wire', async () => {
+      server.clearCalls();
+      const bad: Array<Promise<unknown>> = [
+        client.getOperation({ name: '' }),
+        client.listOperations({ name: 'operations', pageSize: -1 }),
+        client.waitOperation({ name: 'operations/x', timeoutMs: Number.POSITIVE_INFINITY }),
+        client.cancelOperation({ name: 7 as never }),
+      ];
+      for (const call of bad) expect(await call.catch((e: unknown) => e)).to.be.instanceOf(InvalidArgumentError);
+      expect(server.calls).to.have.length(0);
+    });
+  });
+
+  it('keeps results per operation with many concurrent calls on one channel', async () => {
+    const names = Array.from({ length: 200 }, () => server.createOperation());
+    names.forEach((name, i) => server.complete(name, any('pkg.Result', i % 256)));
+    const ops: Operation[] = await Promise.all(names.map((name) => client.getOperation({ name })));
+    ops.forEach((op, i) => expect(op.response).to.deep.equal(any('pkg.Result', i % 256)));
+  });
+});
