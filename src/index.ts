@@ -1,0 +1,28 @@
+/**
+ * longrunning-client: a typed client for google.longrunning.Operations.
+ *
+ * Exports are grouped in data-flow order: transport, client and pagination, then the
+ * leaves (Any unpacking, errors, data shapes).
+ *
+ * @packageDocumentation
+ * @module longrunning-client
+ */
+export { GrpcOperationsTransport } from './transport/grpc-transport.js';
+export type { GoogleAuthClient, GrpcTransportOptions } from './transport/grpc-transport.js';
+export type { OperationsTransport, TransportCallOptions } from './transport/transport.js';
+
+export { OperationsClient } from './client/operations-client.js';
+export type { ListCallOptions, OperationsClientOptions } from './client/operations-client.js';
+export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
+
+export { TypeRegistry, typeNameOf } from './any/type-registry.js';
+export type { AnyInput, OperationInfo, ProtoFilesOptions } from './any/type-registry.js';
+
+export {
+  ClientClosedError, codeName, InvalidArgumentError, LongRunningError, OperationCancelledError,
+  OperationFailedError, PaginationError, PollTimeoutError, RpcError, TypeMismatchError,
+} from './errors.js';
+export type {
+  Any, CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
+  PollingOptions, RetryOptions, Status, WaitOperationRequest,
+} from './types.js';
