@@ -57,12 +57,18 @@ export class InvalidArgumentError extends LongRunningError {
   }
 }
 
-/** The client was closed with `close()`; it sends no more RPCs. */
+/**
+ * The client was closed with `close()`: a call made afterwards is refused, and calls
+ * and waits in progress at that moment end with this error. It sends no more RPCs.
+ */
 export class ClientClosedError extends LongRunningError {
   /** Always `'ClientClosedError'`. */
   override name = 'ClientClosedError';
-  constructor(method: string) {
-    super(`Cannot call ${method}: the OperationsClient is closed.`);
+  /** @param method - The refused method; absent for a call that was in progress at close(). */
+  constructor(method?: string) {
+    super(method === undefined
+      ? 'The OperationsClient was closed while this call was in progress.'
+      : `Cannot call ${method}: the OperationsClient is closed.`);
   }
 }
 

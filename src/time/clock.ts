@@ -31,13 +31,11 @@ export const systemClock: Clock = {
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- API: reject with the abort reason as given
         reject(signal.reason);
         return;
       }
       const onAbort = () => {
         clearTimeout(timer);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- API: reject with the abort reason as given
         reject(signal!.reason);
       };
       const timer = setTimeout(() => {

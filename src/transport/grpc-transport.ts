@@ -182,7 +182,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of [...this.#inFlight]) call.abandon(new ClientClosedError('an in-flight RPC'));
+    for (const call of [...this.#inFlight]) call.abandon(new ClientClosedError());
     const client = this.#client;
     this.#client = undefined;
     if (client) {
@@ -231,7 +231,9 @@ export class GrpcOperationsTransport implements OperationsTransport {
     signal?.throwIfAborted();
     if (this.#closed) throw new ClientClosedError(codec.method);
     const channel = this.#channel();
-    const client = channel instanceof grpc.Client ? channel : await channel;
+    // Start the call a microtask later: an abort in the same tick as the request (e.g.
+    // subscribe-then-unsubscribe) then sends nothing at all.
+    const client = channel instanceof grpc.Client ? await Promise.resolve(channel) : await channel;
     signal?.throwIfAborted();
     if (this.#closed) throw new ClientClosedError(codec.method);
 
@@ -242,7 +244,9 @@ export class GrpcOperationsTransport implements OperationsTransport {
         if (settled) return;
         settle();
         call.cancel();
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- API: reject with the abort reason as given
+        // grpc-js (1.14) can lose a cancel issued within a few microtasks of the call's
+        // start, leaving the RPC running on the server; a second one a tick later lands.
+        setImmediate(() => call.cancel());
         reject(reason);
       };
       const entry = { abandon };

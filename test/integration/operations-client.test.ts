@@ -142,6 +142,27 @@ describe('OperationsClient over gRPC (integration)', function () {
       expect(Date.now() - started).to.be.below(1_000);
     });
 
+    it('an abort in the same tick as the call sends nothing, and one a few microtasks later is cancelled on the server', async () => {
+      const name = server.createOperation();
+      await client.getOperation({ name }); // a READY channel starts calls at once: the racy case
+      server.clearCalls();
+      const sameTick = new AbortController();
+      const first = client.waitOperation({ name, timeoutMs: 5_000 }, { signal: sameTick.signal }).catch((e: unknown) => e);
+      sameTick.abort();
+      expect(await first).to.have.property('name', 'AbortError');
+      expect(server.calls.filter((c) => c.method === 'WaitOperation'), 'nothing sent for a same-tick abort').to.have.length(0);
+      // grpc-js can lose a cancel issued within a few microtasks of a call's start.
+      for (let microtasks = 1; microtasks <= 12; microtasks++) {
+        const soon = new AbortController();
+        const call = client.waitOperation({ name, timeoutMs: 5_000 }, { signal: soon.signal }).catch((e: unknown) => e);
+        for (let i = 0; i < microtasks; i++) await Promise.resolve();
+        soon.abort();
+        expect(await call).to.have.property('name', 'AbortError');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(server.pendingWaits, 'no WaitOperation left held on the server').to.equal(0);
+    });
+
     it('an already aborted signal sends nothing', async () => {
       const name = server.createOperation();
       server.clearCalls();
