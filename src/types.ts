@@ -161,14 +161,36 @@ export interface CallOptions {
 export interface PollingOptions {
   /** Which RPC waits for completion. @defaultValue `'auto'` */
   strategy?: 'auto' | 'wait' | 'poll';
-  /** Delay before the first `GetOperation` poll, in milliseconds. */
+  /**
+   * Delay before the first `GetOperation` poll after the initial state, in milliseconds;
+   * 0 polls back to back (every poll is then an immediate RPC).
+   * @defaultValue 220 (see docs/polling.md for how the schedule was chosen)
+   */
   initialDelayMs?: number;
-  /** Growth factor of the poll delay. */
+  /** Growth factor of the poll delay. @defaultValue 1.7 */
   multiplier?: number;
-  /** Upper bound of one poll delay, in milliseconds. */
+  /** Upper bound of one poll delay, in milliseconds. @defaultValue 60000, as google-gax */
   maxDelayMs?: number;
-  /** Fraction of each poll delay that is randomized, in [0, 1]. */
+  /**
+   * Fraction of each poll delay that is randomized, in [0, 1]; jitter only shortens a
+   * delay. @defaultValue 0.05
+   */
   jitter?: number;
-  /** The client's own deadline for the whole wait, in milliseconds; absent waits forever. */
+  /**
+   * The client's own deadline for the whole wait, in milliseconds, measured from when
+   * waiting starts; absent waits until the operation is done.
+   */
   totalTimeoutMs?: number;
+  /**
+   * How long one `WaitOperation` asks the server to hold the call, in milliseconds;
+   * progress (metadata) refreshes at least this often while long-polling.
+   * @defaultValue 10000
+   */
+  waitSliceMs?: number;
+  /**
+   * While anyone subscribes to `state$` or `metadata$`, the longest a single
+   * `WaitOperation` holds, in milliseconds, so progress refreshes at least this often.
+   * @defaultValue 2000
+   */
+  progressIntervalMs?: number;
 }
