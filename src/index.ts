@@ -1,8 +1,8 @@
 /**
  * longrunning-client: a typed client for google.longrunning.Operations.
  *
- * Exports are grouped in data-flow order: transport, client and pagination, then the
- * leaves (Any unpacking, errors, data shapes).
+ * Exports are grouped in data-flow order: transport, client and pagination, the
+ * operation handle, then the leaves (Any unpacking, errors, data shapes).
  *
  * @packageDocumentation
  * @module longrunning-client
@@ -12,8 +12,14 @@ export type { GoogleAuthClient, GrpcTransportOptions } from './transport/grpc-tr
 export type { OperationsTransport, TransportCallOptions } from './transport/transport.js';
 
 export { OperationsClient } from './client/operations-client.js';
-export type { ListCallOptions, OperationsClientOptions } from './client/operations-client.js';
+export type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client/operations-client.js';
 export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
+
+export { LongRunningOperation } from './operation/long-running-operation.js';
+export type { WaitOptions } from './operation/long-running-operation.js';
+export type { OperationSnapshot } from './operation/snapshot.js';
+export type { ResumeToken } from './operation/resume-token.js';
+export type { AnyLike, OperationInput, StatusLike } from './operation/normalize.js';
 
 export { TypeRegistry, typeNameOf } from './any/type-registry.js';
 export type { AnyInput, OperationInfo, ProtoFilesOptions } from './any/type-registry.js';

@@ -4,13 +4,20 @@
  *
  * @module
  */
+import { TypeRegistry } from '../any/type-registry.js';
 import { ClientClosedError, InvalidArgumentError } from '../errors.js';
+import {
+  LongRunningOperation, type HandleSettings, type OperationContext,
+} from '../operation/long-running-operation.js';
+import { normalizeOperation, type OperationInput } from '../operation/normalize.js';
+import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
+import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../poller/defaults.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { GrpcOperationsTransport, type GrpcTransportOptions } from '../transport/grpc-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
 import type {
   CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
-  RetryOptions, WaitOperationRequest,
+  PollingOptions, RetryOptions, WaitOperationRequest,
 } from '../types.js';
 import { CLIENT_DEFAULTS, type ResolvedRetryOptions } from './defaults.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
@@ -48,10 +55,42 @@ export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
    * @defaultValue 1000: sparse filters produce some empty pages, a broken server endless ones.
    */
   maxConsecutiveEmptyPages?: number;
+  /**
+   * How `metadata` and `response` Anys are unpacked by operation handles.
+   * @defaultValue `TypeRegistry.empty()`: the well-known and google.rpc types only.
+   */
+  types?: TypeRegistry;
+  /** Default polling of every operation handle; each handle may override it. */
+  polling?: PollingOptions;
   /** Replaces the clock (tests). @internal */
   clock?: Clock;
   /** Replaces `Math.random` for jitter (tests). @internal */
   random?: () => number;
+}
+
+/**
+ * Options of {@link OperationsClient.operation}: what the response and metadata are,
+ * and how to wait.
+ */
+export interface OperationOptions {
+  /** Fully qualified response message name, as in operation_info (e.g. `example.v1.ExportResponse`). */
+  responseType?: string;
+  /** Fully qualified metadata message name. */
+  metadataType?: string;
+  /**
+   * The method that started the operation (`pkg.Service.Method`): its
+   * `google.longrunning.operation_info` option, read from the client's `types`,
+   * supplies `responseType` and `metadataType` when they are not given.
+   */
+  method?: string;
+  /** Polling for this handle, over the client's defaults. */
+  polling?: PollingOptions;
+  /**
+   * Unpack `metadata` and `response` with the client's TypeRegistry; `false` keeps
+   * them as raw {@link Any} values.
+   * @defaultValue true
+   */
+  unpack?: boolean;
 }
 
 /** Options of `listOperationsAsync`: the call options of every page fetch. */
@@ -94,6 +133,13 @@ export class OperationsClient {
   readonly #maxConsecutiveEmptyPages: number;
   readonly #clock: Clock;
   readonly #random: () => number;
+  readonly #types: TypeRegistry;
+  readonly #polling: ResolvedPolling;
+  /** Shared by this client's handles, so UNIMPLEMENTED WaitOperation costs one RPC. */
+  readonly #capabilities = { waitOperationUnsupported: false };
+  /** Poll loops of this client's handles; close() aborts them. */
+  readonly #activeRuns = new Set<AbortController>();
+  #operationContext: OperationContext | undefined;
   /** Signals of the calls in progress; close() aborts them (stopping retry sleeps). */
   readonly #activeCalls = new Set<AbortController>();
   #closed = false;
@@ -108,6 +154,11 @@ export class OperationsClient {
     this.#retry = resolveRetry(options.retry, 'options.retry', CLIENT_DEFAULTS.retry);
     this.#maxConsecutiveEmptyPages = checkNumber(options.maxConsecutiveEmptyPages, 'options.maxConsecutiveEmptyPages',
       { min: 0, integer: true }) ?? CLIENT_DEFAULTS.maxConsecutiveEmptyPages;
+    if (options.types !== undefined && !(options.types instanceof TypeRegistry)) {
+      throw new InvalidArgumentError('options.types', options.types, 'a TypeRegistry');
+    }
+    this.#types = options.types ?? TypeRegistry.empty();
+    this.#polling = resolvePolling(options.polling, POLLING_DEFAULTS, 'options.polling');
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     if (options.transport !== undefined) {
@@ -223,14 +274,77 @@ export class OperationsClient {
   }
 
   /**
-   * Closes the channel. Calls in flight or waiting to retry reject with
-   * {@link ClientClosedError}; later calls are refused. Afterwards no timer or socket
-   * of the client keeps the process alive. Idempotent.
+   * A handle on a long-running operation, given its name or an Operation (in any of
+   * the shapes other Node libraries produce: `type_url` or `typeUrl`, Buffer or
+   * Uint8Array, with a `result` marker, `null` for absent fields). An operation that
+   * is already done settles without any RPC.
+   *
+   * @typeParam R - The unpacked response type.
+   * @typeParam M - The unpacked metadata type.
+   * @throws {@link InvalidArgumentError} for a bad name, Operation or option, or a
+   *   `method` the client's `types` do not know.
+   * @throws {@link TypeMismatchError} when `method`'s operation_info names an unknown type.
+   *
+   * @example
+   * ```ts
+   * import { OperationsClient, TypeRegistry } from 'longrunning-client';
+   * const types = await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], { includeDirs: ['protos'] });
+   * const client = new OperationsClient({ address: 'localhost:50051', insecure: true, types });
+   * const op = client.operation<{ rows: string }>('operations/123', { method: 'example.v1.ExportService.Export' });
+   * const { rows } = await op.promise();
+   * ```
+   */
+  operation<R = unknown, M = unknown>(nameOrOperation: string | Operation | OperationInput, options?: OperationOptions): LongRunningOperation<R, M> {
+    if (this.closed) throw new ClientClosedError('operation');
+    const initial = typeof nameOrOperation === 'string'
+      ? checkOperationName(nameOrOperation, 'nameOrOperation')
+      : normalizeOperation(nameOrOperation, 'nameOrOperation');
+    checkObject(options, 'options', true);
+    let responseType = checkTypeName(options?.responseType, 'options.responseType');
+    let metadataType = checkTypeName(options?.metadataType, 'options.metadataType');
+    const method = checkString(options?.method, 'options.method');
+    if (method !== undefined) {
+      const info = this.#types.operationInfo(method);
+      responseType ??= info.responseType;
+      metadataType ??= info.metadataType;
+    }
+    const settings: HandleSettings = {
+      responseType,
+      metadataType,
+      unpack: checkBoolean(options?.unpack, 'options.unpack') ?? true,
+      polling: resolvePolling(options?.polling, this.#polling, 'options.polling'),
+      ownPolling: options?.polling,
+    };
+    return new LongRunningOperation<R, M>(this.#context(), initial, settings);
+  }
+
+  /**
+   * Rebuilds a handle from a {@link ResumeToken} (from `toJSON()`, possibly written by
+   * another process), given as an object or as its JSON text.
+   *
+   * @throws {@link InvalidArgumentError} for a malformed token.
+   */
+  resume<R = unknown, M = unknown>(token: ResumeToken | string): LongRunningOperation<R, M> {
+    const { name, responseType, metadataType, polling, unpack } = parseResumeToken(token);
+    const options: OperationOptions = {};
+    if (unpack === false) options.unpack = false;
+    if (responseType !== undefined) options.responseType = responseType;
+    if (metadataType !== undefined) options.metadataType = metadataType;
+    if (polling !== undefined) options.polling = polling;
+    return this.operation<R, M>(name, options);
+  }
+
+  /**
+   * Closes the channel. Calls in flight or waiting to retry, and operation handles
+   * waiting, reject with {@link ClientClosedError}; later calls are refused. Afterwards
+   * no timer or socket of the client keeps the process alive. Idempotent.
    */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      for (const controller of this.#activeCalls) controller.abort(new ClientClosedError('a call in progress'));
+      const closed = new ClientClosedError();
+      for (const controller of this.#activeCalls) controller.abort(closed);
+      for (const run of this.#activeRuns) run.abort(closed);
     }
     await this.#transport.close();
   }
@@ -238,6 +352,25 @@ export class OperationsClient {
   /** Whether {@link OperationsClient.close} was called. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** What handles need from this client; built once, on the first handle. */
+  #context(): OperationContext {
+    this.#operationContext ??= {
+      rpcs: {
+        getOperation: (name, { signal }) => this.getOperation({ name }, { signal }),
+        waitOperation: (name, waitMs, { signal }) => this.waitOperation({ name, timeoutMs: waitMs }, { signal }),
+      },
+      capabilities: this.#capabilities,
+      types: this.#types,
+      clock: this.#clock,
+      random: this.#random,
+      activeRuns: this.#activeRuns,
+      getOperation: (request, options) => this.getOperation(request, options),
+      cancelOperation: (request, options) => this.cancelOperation(request, options),
+      deleteOperation: (request, options) => this.deleteOperation(request, options),
+    };
+    return this.#operationContext;
   }
 
   #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number): ResolvedCall {
@@ -272,6 +405,15 @@ export class OperationsClient {
       this.#activeCalls.delete(controller);
     }
   }
+}
+
+/** A fully qualified message name, or undefined. */
+function checkTypeName(value: unknown, argument: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\.?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(value)) {
+    throw new InvalidArgumentError(argument, value, 'a fully qualified message name such as "example.v1.ExportResponse"');
+  }
+  return value.startsWith('.') ? value.slice(1) : value;
 }
 
 function checkListRequest(request: ListOperationsRequest): ListOperationsRequest {

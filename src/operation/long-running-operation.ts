@@ -1,0 +1,455 @@
+/**
+ * The long-running operation handle: one shared poll loop per handle, fanned out to
+ * `promise()` callers and `state$` / `metadata$` subscribers.
+ *
+ * Life cycle: demand (a pending `promise()` or a subscriber) starts the loop; when the
+ * last one leaves, the loop is aborted and sends nothing more. The first done state is
+ * the outcome, kept for good: later calls settle from it without an RPC.
+ *
+ * @module
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import type { TypeRegistry } from '../any/type-registry.js';
+import {
+  InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
+} from '../errors.js';
+import type { ResolvedPolling } from '../poller/defaults.js';
+import {
+  pollUntilDone, type OperationRpcs, type ServerCapabilities, type WaitInFlight,
+} from '../poller/poll-loop.js';
+import type { Clock } from '../time/clock.js';
+import type { CallOptions, Operation, PollingOptions, Status } from '../types.js';
+import type { ResumeToken } from './resume-token.js';
+import { sameAny, sameOperation, type OperationSnapshot } from './snapshot.js';
+
+/** Options of `promise()`: the caller's own limits, which do not affect other callers. */
+export interface WaitOptions {
+  /** Stop waiting (reject with the signal's reason); the operation keeps running. */
+  signal?: AbortSignal;
+  /** Stop waiting after this many milliseconds with a {@link PollTimeoutError}. */
+  timeoutMs?: number;
+}
+
+/**
+ * What a handle needs from its client. The client builds it; the handle never sees
+ * the client class itself.
+ *
+ * @internal
+ */
+export interface OperationContext {
+  readonly rpcs: OperationRpcs;
+  readonly capabilities: ServerCapabilities;
+  readonly types: TypeRegistry;
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** Poll loops in progress; the client aborts them on close(). */
+  readonly activeRuns: Set<AbortController>;
+  getOperation(request: { name: string }, options?: CallOptions): Promise<Operation>;
+  cancelOperation(request: { name: string }, options?: CallOptions): Promise<void>;
+  deleteOperation(request: { name: string }, options?: CallOptions): Promise<void>;
+}
+
+/** How the handle reads its Anys. @internal */
+export interface HandleSettings {
+  readonly responseType: string | undefined;
+  readonly metadataType: string | undefined;
+  /** false keeps `metadata` and `response` as the raw Anys. */
+  readonly unpack: boolean;
+  readonly polling: ResolvedPolling;
+  /** The polling options given for this handle, for its resume token. */
+  readonly ownPolling: PollingOptions | undefined;
+}
+
+/** Someone waiting on the loop: a `promise()` call or a subscriber. */
+interface Observer<R, M> {
+  /** Whether this observer renders progress (state$ / metadata$), not just the result. */
+  readonly watchesProgress: boolean;
+  state(snapshot: OperationSnapshot<R, M>): void;
+  /** No error: done successfully. Otherwise the operation failed or the wait did. */
+  end(error?: unknown): void;
+}
+
+interface Outcome<R, M> {
+  readonly snapshot: OperationSnapshot<R, M>;
+  /** What `promise()` rejects with; undefined when it resolves. */
+  readonly error: unknown;
+}
+
+/** The abort reason of a loop whose last observer left; never reaches a caller. */
+const NO_MORE_OBSERVERS = Symbol('no more observers');
+
+function failedError(name: string, status: Status): OperationFailedError {
+  return status.code === 1 ? new OperationCancelledError(name, status) : new OperationFailedError(name, status);
+}
+
+/**
+ * A handle on a google.longrunning.Operation: await its result with `promise()`,
+ * follow it with `state$` and `metadata$`, refresh it with `poll()`, cancel or delete
+ * it, and save it with `toJSON()` to resume it elsewhere.
+ *
+ * Every consumer shares one poll loop, started by the first `promise()` call or
+ * subscription and stopped when none is left. Waiting long-polls with WaitOperation
+ * and falls back to GetOperation with backoff (see `PollingOptions`). Transient RPC
+ * failures do not end the wait.
+ *
+ * A done operation with neither `error` nor `response` resolves `promise()` with
+ * `undefined`.
+ *
+ * @typeParam R - The unpacked response type.
+ * @typeParam M - The unpacked metadata type.
+ *
+ * @example
+ * ```ts
+ * import { OperationsClient } from 'longrunning-client';
+ * const client = new OperationsClient({ address: 'localhost:50051', insecure: true, types });
+ * const op = client.operation<ExportResponse, ExportMetadata>('operations/123', { method: 'example.v1.ExportService.Export' });
+ * op.metadata$.subscribe((m) => console.log(`${m.progressPercent}%`));
+ * const result = await op.promise();
+ * ```
+ */
+export class LongRunningOperation<R = unknown, M = unknown> {
+  /** The operation's name. */
+  readonly name: string;
+  /**
+   * Every distinct state, starting with the latest known one; completes after the
+   * done state, errors with the error `promise()` rejects with. Subscribing starts
+   * polling; when the last subscriber leaves, polling stops.
+   */
+  readonly state$: Observable<OperationSnapshot<R, M>>;
+  /**
+   * Each distinct (by bytes) unpacked metadata value; completes when the operation is
+   * done, successful or not (the outcome is `promise()`'s and `state$`'s to report);
+   * errors when waiting fails (an RPC error, a timeout, a type mismatch).
+   */
+  readonly metadata$: Observable<M>;
+
+  readonly #context: OperationContext;
+  readonly #settings: HandleSettings;
+  readonly #observers = new Set<Observer<R, M>>();
+  #latest: OperationSnapshot<R, M> | undefined;
+  #outcome: Outcome<R, M> | undefined;
+  #run: AbortController | undefined;
+  /** The loop's WaitOperation in flight, if any (see #watchProgress). */
+  readonly #waitInFlight: { current: WaitInFlight | undefined } = { current: undefined };
+
+  /** @internal */
+  constructor(context: OperationContext, initial: string | Operation, settings: HandleSettings) {
+    this.#context = context;
+    this.#settings = settings;
+    this.name = typeof initial === 'string' ? initial : initial.name;
+    // An Operation given up front is a state like any other: done means zero RPCs.
+    // A type error in it surfaces from promise() and state$, not from here.
+    if (typeof initial !== 'string') {
+      try {
+        this.#accept(initial);
+      } catch {
+        // A running operation whose Any does not unpack: the loop will meet it again.
+      }
+    }
+    this.state$ = new Observable<OperationSnapshot<R, M>>((subscriber) => this.#subscribeStates(subscriber));
+    this.metadata$ = new Observable<M>((subscriber) => this.#subscribeMetadata(subscriber));
+  }
+
+  /** The last state seen, or undefined before the first. */
+  get latest(): OperationSnapshot<R, M> | undefined {
+    return this.#latest;
+  }
+
+  /**
+   * Waits until the operation is done and resolves with its unpacked response
+   * (`undefined` when it finished without one). May be called any number of times,
+   * before or after completion: all callers share one poll loop and one outcome.
+   *
+   * @throws {@link OperationFailedError} when the operation finished with an error
+   *   ({@link OperationCancelledError} for code 1 CANCELLED).
+   * @throws {@link PollTimeoutError} when `timeoutMs` or the polling `totalTimeoutMs`
+   *   passes first; the operation may still be running.
+   * @throws {@link RpcError} when polling hits a permanent RPC error (NOT_FOUND, ...).
+   * @throws {@link TypeMismatchError} when the response or metadata is not of the expected type.
+   * The signal's reason when `signal` aborts.
+   */
+  promise(options?: WaitOptions): Promise<R> {
+    let signal: AbortSignal | undefined;
+    let timeoutMs: number | undefined;
+    try {
+      ({ signal, timeoutMs } = checkWaitOptions(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#outcome) return this.#settled(this.#outcome);
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+
+    return new Promise<R>((resolve, reject) => {
+      const stopTimer = new AbortController();
+      const detach = () => {
+        stopTimer.abort();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const observer: Observer<R, M> = {
+        watchesProgress: false,
+        state: () => undefined,
+        end: (error) => {
+          detach();
+          if (error === undefined) resolve(this.#outcome!.snapshot.response as R);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a typed SDK error or the caller's abort reason
+          else reject(error);
+        },
+      };
+      const leave = (reason: unknown) => {
+        detach();
+        this.#release(observer);
+        reject(reason);
+      };
+      const onAbort = () => leave(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        const limit = timeoutMs;
+        this.#context.clock.sleep(limit, stopTimer.signal).then(
+          () => leave(new PollTimeoutError(this.name, limit, this.#latest)),
+          () => undefined, // cleared: the wait ended another way
+        );
+      }
+      this.#observers.add(observer);
+      this.#ensureRunning();
+    });
+  }
+
+  /**
+   * Refreshes the state once with GetOperation and returns it; once the operation is
+   * done, returns the done state without an RPC.
+   *
+   * @throws {@link RpcError} when the RPC fails.
+   * @throws {@link TypeMismatchError} when the metadata or response is not of the expected type.
+   */
+  async poll(options?: CallOptions): Promise<OperationSnapshot<R, M>> {
+    if (this.#outcome) return this.#outcome.snapshot;
+    const raw = await this.#context.getOperation({ name: this.name }, options);
+    return this.#accept(raw);
+  }
+
+  /**
+   * Asks the server to cancel the operation (CancelOperation). Best effort: when the
+   * server cancels it, the handle reports {@link OperationCancelledError}; it may also
+   * finish normally.
+   *
+   * @throws {@link RpcError} when the RPC fails (e.g. UNIMPLEMENTED).
+   */
+  cancel(options?: CallOptions): Promise<void> {
+    return this.#context.cancelOperation({ name: this.name }, options);
+  }
+
+  /**
+   * Deletes the operation on the server (DeleteOperation): the server forgets it; it
+   * is not cancelled.
+   *
+   * @throws {@link RpcError} when the RPC fails.
+   */
+  delete(options?: CallOptions): Promise<void> {
+    return this.#context.deleteOperation({ name: this.name }, options);
+  }
+
+  /**
+   * A small JSON-safe token from which `client.resume(token)` rebuilds this handle, in
+   * this process or another. Holds the name, the message types and the handle's own
+   * polling options (and `unpack: false` when set); never credentials or state.
+   */
+  toJSON(): ResumeToken {
+    const token: ResumeToken = { version: 1, name: this.name };
+    if (this.#settings.responseType !== undefined) token.responseType = this.#settings.responseType;
+    if (this.#settings.metadataType !== undefined) token.metadataType = this.#settings.metadataType;
+    if (this.#settings.ownPolling !== undefined) token.polling = { ...this.#settings.ownPolling };
+    if (!this.#settings.unpack) token.unpack = false;
+    return token;
+  }
+
+  #settled(outcome: Outcome<R, M>): Promise<R> {
+    return outcome.error === undefined
+      ? Promise.resolve(outcome.snapshot.response as R)
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the kept outcome's typed error
+      : Promise.reject(outcome.error);
+  }
+
+  #subscribeStates(subscriber: Subscriber<OperationSnapshot<R, M>>): (() => void) | undefined {
+    if (this.#latest) subscriber.next(this.#latest);
+    if (this.#outcome) {
+      endSubscriber(subscriber, this.#outcome.error);
+      return undefined;
+    }
+    // e.g. take(1) on the latest state: satisfied without a loop or an RPC.
+    if (subscriber.closed) return undefined;
+    const observer: Observer<R, M> = {
+      watchesProgress: true,
+      state: (snapshot) => subscriber.next(snapshot),
+      end: (error) => endSubscriber(subscriber, error),
+    };
+    this.#observers.add(observer);
+    this.#ensureRunning();
+    this.#watchProgress();
+    return () => this.#release(observer);
+  }
+
+  #subscribeMetadata(subscriber: Subscriber<M>): (() => void) | undefined {
+    let emitted = false;
+    let last: Operation['metadata'];
+    const emit = (snapshot: OperationSnapshot<R, M>) => {
+      const raw = snapshot.raw.metadata;
+      if (raw === undefined || (emitted && sameAny(last, raw))) return;
+      emitted = true;
+      last = raw;
+      subscriber.next(snapshot.metadata as M);
+    };
+    // The operation's own failure is promise()'s to report; a failed wait is ours.
+    const end = (error?: unknown) => endSubscriber(subscriber, error instanceof OperationFailedError ? undefined : error);
+    if (this.#latest) emit(this.#latest);
+    if (this.#outcome) {
+      end(this.#outcome.error);
+      return undefined;
+    }
+    if (subscriber.closed) return undefined;
+    const observer: Observer<R, M> = { watchesProgress: true, state: emit, end };
+    this.#observers.add(observer);
+    this.#ensureRunning();
+    this.#watchProgress();
+    return () => this.#release(observer);
+  }
+
+  /** Takes in a received state: emits it if distinct, settles the outcome if done. */
+  #accept(raw: Operation): OperationSnapshot<R, M> {
+    if (this.#outcome) return this.#outcome.snapshot;
+    if (this.#latest && sameOperation(this.#latest.raw, raw)) return this.#latest;
+    const { snapshot, error } = this.#unpack(raw);
+    // A running state that does not unpack ends the wait (thrown into the loop); a
+    // done one becomes the outcome, so every caller sees the same typed error.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the registry's own typed error, rethrown as is
+    if (error !== undefined && !raw.done) throw error;
+    this.#latest = snapshot;
+    for (const observer of [...this.#observers]) observer.state(snapshot);
+    if (raw.done) {
+      this.#finish({ snapshot, error: error ?? (snapshot.error ? failedError(this.name, snapshot.error) : undefined) });
+    }
+    return snapshot;
+  }
+
+  #unpack(raw: Operation): { snapshot: OperationSnapshot<R, M>; error: unknown } {
+    const snapshot: OperationSnapshot<R, M> = { name: raw.name, done: raw.done, raw };
+    const { types } = this.#context;
+    const { unpack, metadataType, responseType } = this.#settings;
+    let error: unknown;
+    if (raw.metadata) {
+      try {
+        snapshot.metadata = (unpack ? types.unpack<M>(raw.metadata, metadataType) : raw.metadata) as M;
+      } catch (e) {
+        error = e;
+      }
+    }
+    if (raw.error) {
+      snapshot.error = raw.error;
+    } else if (raw.response) {
+      try {
+        snapshot.response = (unpack ? types.unpack<R>(raw.response, responseType) : raw.response) as R;
+      } catch (e) {
+        error ??= e;
+      }
+    }
+    return { snapshot, error };
+  }
+
+  #finish(outcome: Outcome<R, M>): void {
+    this.#outcome = outcome;
+    this.#stopRun();
+    const observers = [...this.#observers];
+    this.#observers.clear();
+    for (const observer of observers) observer.end(outcome.error);
+  }
+
+  #ensureRunning(): void {
+    if (this.#outcome || this.#run) return;
+    const run = new AbortController();
+    this.#run = run;
+    const { clock, activeRuns } = this.#context;
+    activeRuns.add(run);
+    const stopDeadline = new AbortController();
+    const { totalTimeoutMs } = this.#settings.polling;
+    if (totalTimeoutMs !== undefined) {
+      // The deadline aborts the loop itself: it fires on time, in a sleep or mid-RPC.
+      clock.sleep(totalTimeoutMs, stopDeadline.signal).then(
+        () => run.abort(new PollTimeoutError(this.name, totalTimeoutMs, this.#latest)),
+        () => undefined,
+      );
+    }
+    pollUntilDone({
+      name: this.name,
+      policy: this.#settings.polling,
+      rpcs: this.#context.rpcs,
+      capabilities: this.#context.capabilities,
+      clock,
+      random: this.#context.random,
+      signal: run.signal,
+      hasInitialState: this.#latest !== undefined,
+      waitSliceMs: () => this.#waitSliceMs(),
+      waitInFlight: this.#waitInFlight,
+      onOperation: (operation) => {
+        this.#accept(operation);
+      },
+    }).then(
+      () => undefined, // #accept settled the outcome
+      (error: unknown) => {
+        if (this.#run !== run || this.#outcome) return; // released, or already done
+        this.#run = undefined;
+        const observers = [...this.#observers];
+        this.#observers.clear();
+        for (const observer of observers) observer.end(error);
+      },
+    ).finally(() => {
+      stopDeadline.abort();
+      activeRuns.delete(run);
+      if (this.#run === run) this.#run = undefined;
+    });
+  }
+
+  /**
+   * A progress watcher joined: a long WaitOperation already in flight would hide
+   * progress until its slice ends, so it is cut short and re-issued with the short one.
+   */
+  #watchProgress(): void {
+    const wait = this.#waitInFlight.current;
+    if (wait !== undefined && wait.sliceMs > this.#waitSliceMs()) wait.interrupt();
+  }
+
+  /** Short slices while progress is watched, long ones while only results are awaited. */
+  #waitSliceMs(): number {
+    const { waitSliceMs, progressIntervalMs } = this.#settings.polling;
+    for (const observer of this.#observers) {
+      if (observer.watchesProgress) return Math.min(waitSliceMs, progressIntervalMs);
+    }
+    return waitSliceMs;
+  }
+
+  #release(observer: Observer<R, M>): void {
+    this.#observers.delete(observer);
+    if (this.#observers.size === 0) this.#stopRun();
+  }
+
+  #stopRun(): void {
+    const run = this.#run;
+    if (!run) return;
+    this.#run = undefined;
+    run.abort(NO_MORE_OBSERVERS);
+  }
+}
+
+function endSubscriber<T>(subscriber: Subscriber<T>, error: unknown): void {
+  if (error === undefined) subscriber.complete();
+  else subscriber.error(error);
+}
+
+function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'an object or undefined');
+  const { signal, timeoutMs } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+    throw new InvalidArgumentError('options.timeoutMs', timeoutMs, 'a finite number from 0');
+  }
+  return options;
+}

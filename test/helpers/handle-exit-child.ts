@@ -1,0 +1,63 @@
+/**
+ * Child process: an operation handle with a long poll delay (strategy 'poll', 60 s
+ * between GetOperations) on a running operation, then one of two endings. The process
+ * must then exit on its own; the parent measures how long that takes after the JSON
+ * line with `cleanedUpAt`.
+ *
+ * - `abort`: `promise({ signal })` and a state$ subscription, then abort, unsubscribe,
+ *   close the client and stop the server.
+ * - `pending`: `promise()` left pending, the server stopped, the client NOT closed: only
+ *   unref'd SDK timers remain, so the process still exits (printing `settled: false`).
+ */
+import { OperationsClient } from '../../src/client/operations-client.js';
+import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+
+const scenario = process.argv[2];
+if (scenario !== 'abort' && scenario !== 'pending') throw new Error(`unknown scenario ${String(scenario)}`);
+
+/** Waits until `predicate` holds, polling with a short (cleared) timer. */
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) {
+    await new Promise((resolve) => {
+      setTimeout(resolve, 5);
+    });
+  }
+}
+
+const server = await InMemoryOperationsServer.start();
+const client = new OperationsClient({ address: server.address, insecure: true });
+const name = server.createOperation();
+const op = client.operation(name, { polling: { strategy: 'poll', initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+const getOperations = () => server.calls.filter((call) => call.method === 'GetOperation').length;
+
+if (scenario === 'abort') {
+  const controller = new AbortController();
+  const reason = new Error('child aborts');
+  const outcome = op.promise({ signal: controller.signal }).then(
+    () => 'resolved',
+    (error: unknown) => (error === reason ? 'aborted' : `rejected: ${String(error)}`),
+  );
+  let states = 0;
+  const subscription = op.state$.subscribe({ next: () => states++ });
+  // The initial GetOperation answered: the loop now sleeps its 60 s delay.
+  await until(() => op.latest !== undefined);
+  controller.abort(reason);
+  subscription.unsubscribe();
+  const promise = await outcome;
+  await client.close();
+  await server.stop();
+  console.log(JSON.stringify({ scenario, promise, states, getOperations: getOperations(), cleanedUpAt: Date.now() }));
+} else {
+  let settled = false;
+  void op.promise().then(() => {
+    settled = true;
+  }, () => {
+    settled = true;
+  });
+  await until(() => op.latest !== undefined);
+  await server.stop();
+  process.on('exit', () => {
+    console.log(JSON.stringify({ event: 'exit', settled }));
+  });
+  console.log(JSON.stringify({ scenario, latestDone: op.latest?.done, getOperations: getOperations(), cleanedUpAt: Date.now() }));
+}
