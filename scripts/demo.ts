@@ -1,10 +1,13 @@
 /**
  * `npm run demo`: the SDK against the embedded in-memory server, on loopback only.
  * Starts four simulated jobs with advancing progress metadata (one completes fast, one
- * runs longer, one fails with details, one is cancelled), follows them with
- * WaitOperation, lists them with pagination, and prints a summary. Takes ~3 s.
+ * runs longer, one fails with details, one is cancelled), follows each through an
+ * operation handle (metadata$ for progress, promise() for the outcome), lists them with
+ * pagination, and prints a summary. Takes ~3 s.
  */
-import { OperationsClient, RpcError, TypeRegistry, codeName, type Operation } from '../src/index.js';
+import {
+  OperationFailedError, OperationsClient, RpcError, TypeRegistry, codeName,
+} from '../src/index.js';
 import { InMemoryOperationsServer, type TimelineStep } from '../src/testing.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
     }
     setTimeout(() => void client.cancelOperation({ name: 'operations/cancelled-scan' }), 700).unref();
 
-    const finished = await Promise.all(jobs.map(([name]) => follow(client, name)));
+    const outcomes = await Promise.all(jobs.map(([name]) => follow(client, name)));
 
     console.log('\nAll operations, two per page:');
     let page = 0;
@@ -44,40 +47,36 @@ async function main(): Promise<void> {
     }
 
     console.log('\nSummary:');
-    for (const op of finished) console.log(`  ${op.name.padEnd(28)} ${outcome(op)}`);
-    const rpcs = server.calls.length;
-    console.log(`\n${finished.length} operations finished with ${rpcs} RPCs in total.`);
+    jobs.forEach(([name], i) => console.log(`  ${name.padEnd(28)} ${outcomes[i]}`));
+    console.log(`\n${jobs.length} operations finished with ${server.calls.length} RPCs in total.`);
   } finally {
     await client.close();
     await server.stop();
   }
 }
 
-/** Long-polls one operation with WaitOperation, printing each new progress value. */
-async function follow(client: OperationsClient, name: string): Promise<Operation> {
-  let lastPercent = -1;
-  for (;;) {
-    const op = await client.waitOperation({ name, timeoutMs: 200 });
-    if (op.metadata) {
-      const { progressPercent, state } = types.unpack<{ progressPercent: number; state: string }>(op.metadata);
-      if (progressPercent !== lastPercent) {
-        lastPercent = progressPercent;
-        console.log(`  ${name.padEnd(28)} ${bar(progressPercent)} ${String(progressPercent).padStart(3)}% ${state}`);
-      }
-    }
-    if (op.done) return op;
+interface Progress { progressPercent: number; state: string }
+
+/** Follows one operation through a handle: progress lines from metadata$, then its outcome. */
+async function follow(client: OperationsClient, name: string): Promise<string> {
+  const op = client.operation<Record<string, unknown>, Progress>(name, { polling: { progressIntervalMs: 200 } });
+  const subscription = op.metadata$.subscribe(({ progressPercent, state }) => {
+    console.log(`  ${name.padEnd(28)} ${bar(progressPercent)} ${String(progressPercent).padStart(3)}% ${state}`);
+  });
+  try {
+    const response = await op.promise();
+    return response === undefined ? 'done without result' : `done: ${JSON.stringify(response)}`;
+  } catch (error) {
+    if (error instanceof OperationFailedError) return `${codeName(error.code)}: ${error.status.message}`;
+    throw error;
+  } finally {
+    subscription.unsubscribe();
   }
 }
 
 function bar(percent: number): string {
   const filled = Math.round(percent / 5);
   return `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
-}
-
-function outcome(op: Operation): string {
-  if (op.error) return `${codeName(op.error.code)}: ${op.error.message}`;
-  if (op.response) return `done: ${JSON.stringify(types.unpack(op.response))}`;
-  return 'done without result';
 }
 
 main().catch((error: unknown) => {
