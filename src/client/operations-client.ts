@@ -24,7 +24,7 @@ import { paginate, type PagedAsyncIterable, type PageSettings } from './paginati
 import { callWithRetry } from './retry.js';
 import {
   checkBoolean, checkCollectionName, checkMetadata, checkNumber, checkObject, checkOperationName,
-  checkSignal, checkString, resolveRetry,
+  checkSignal, checkString, CREDENTIAL_METADATA_KEYS, resolveRetry,
 } from './validate.js';
 
 /**
@@ -104,7 +104,10 @@ interface ResolvedCall {
   readonly metadata: Record<string, string> | undefined;
 }
 
-const TRANSPORT_KEYS = ['address', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain'] as const;
+const TRANSPORT_KEYS = [
+  'address', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain', 'allowInsecureCredentials',
+  'maxReceiveMessageBytes', 'maxSendMessageBytes',
+] as const;
 
 /**
  * A typed client of the five google.longrunning.Operations RPCs.
@@ -143,6 +146,8 @@ export class OperationsClient {
   /** Signals of the calls in progress; close() aborts them (stopping retry sleeps). */
   readonly #activeCalls = new Set<AbortController>();
   #closed = false;
+  /** Credential headers in call metadata are refused on a plaintext channel unless allowed. */
+  readonly #refuseCredentialMetadata: boolean;
 
   /**
    * @throws {@link InvalidArgumentError} for a malformed address, conflicting transport
@@ -173,6 +178,7 @@ export class OperationsClient {
       if (address === undefined) throw new InvalidArgumentError('options.address', address, 'a "host:port" string');
       this.#transport = new GrpcOperationsTransport({ ...rest, address });
     }
+    this.#refuseCredentialMetadata = options.insecure === true && options.allowInsecureCredentials !== true;
   }
 
   /**
@@ -378,6 +384,13 @@ export class OperationsClient {
     const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0 });
     const signal = checkSignal(options?.signal, 'options.signal');
     const metadata = checkMetadata(options?.metadata, 'options.metadata');
+    if (metadata && this.#refuseCredentialMetadata) {
+      const credentialKey = Object.keys(metadata).find((key) => CREDENTIAL_METADATA_KEYS.has(key));
+      if (credentialKey !== undefined) {
+        throw new InvalidArgumentError('options.metadata key', credentialKey,
+          'not a credential header on a plaintext (`insecure`) channel unless `allowInsecureCredentials` is true');
+      }
+    }
     const retry = resolveRetry(options?.retry, 'options.retry', this.#retry);
     if (this.closed) throw new ClientClosedError(method);
     const timeoutMs = explicitTimeoutMs ?? Math.max(this.#timeoutMs, minimumTimeoutMs ?? 0);

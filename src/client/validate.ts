@@ -76,6 +76,13 @@ export function checkSignal(value: unknown, argument: string): AbortSignal | und
 }
 
 const METADATA_KEY = /^[0-9a-z_.-]+$/;
+/** Stands in for a header value in errors. @internal */
+export const REDACTED = '[redacted]';
+
+/** Call metadata keys that carry credentials. @internal */
+export const CREDENTIAL_METADATA_KEYS: ReadonlySet<string> = new Set([
+  'authorization', 'proxy-authorization', 'cookie', 'x-goog-api-key', 'x-api-key',
+]);
 // Printable ASCII: what gRPC allows in a non-binary header value.
 const METADATA_VALUE = /^[\u0020-\u007e]*$/;
 
@@ -92,7 +99,8 @@ export function checkMetadata(value: unknown, argument: string): Record<string, 
         'a lowercase header name of [0-9a-z_.-], not starting with "grpc-" nor ending with "-bin"');
     }
     if (typeof entry !== 'string' || !METADATA_VALUE.test(entry)) {
-      throw new InvalidArgumentError(`${argument}.${key}`, entry, 'a string of printable ASCII characters');
+      // Header values may be credentials: never echoed into messages or error fields.
+      throw new InvalidArgumentError(`${argument}.${key}`, REDACTED, 'a string of printable ASCII characters');
     }
   }
   return entries as Record<string, string>;

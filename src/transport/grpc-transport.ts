@@ -40,9 +40,30 @@ export interface GrpcTransportOptions {
    * @defaultValue `'googleapis.com'`
    */
   universeDomain?: string;
-  /** Extra grpc-js channel options, e.g. `grpc.max_receive_message_length`. */
+  /**
+   * Send credentials over a plaintext (`insecure`) channel anyway: an `auth` client's
+   * headers, or `authorization`-like call metadata. Only for trusted local setups (an
+   * emulator, a sidecar); anyone on the path can read them.
+   * @defaultValue false: such calls are refused with an `InvalidArgumentError`.
+   */
+  allowInsecureCredentials?: boolean;
+  /**
+   * Largest response message accepted, in bytes; a larger one fails the call with
+   * RESOURCE_EXHAUSTED instead of exhausting memory.
+   * @defaultValue 33554432 (32 MiB): a page of 1,000 operations with 30 KB of metadata each.
+   */
+  maxReceiveMessageBytes?: number;
+  /**
+   * Largest request message sent, in bytes.
+   * @defaultValue 4194304 (4 MiB): the requests of this service are tiny.
+   */
+  maxSendMessageBytes?: number;
+  /** Extra grpc-js channel options; they override the ones above. */
   channelOptions?: grpc.ChannelOptions;
 }
+
+/** Message size limits, see `maxReceiveMessageBytes` / `maxSendMessageBytes`. */
+const MESSAGE_LIMIT_DEFAULTS = Object.freeze({ receive: 32 * 1024 * 1024, send: 4 * 1024 * 1024 });
 
 /** The OAuth scope requested with Application Default Credentials. */
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -95,19 +116,46 @@ function statusOf(error: grpc.ServiceError): Status {
  */
 function googleCallCredentials(auth: GoogleAuth): grpc.CallCredentials {
   return grpc.credentials.createFromMetadataGenerator(({ service_url: serviceUrl }, callback) => {
-    auth.getRequestHeaders(serviceUrl).then((headers: Headers | Record<string, string>) => {
+    authHeaders(auth, serviceUrl).then((headers) => {
       const metadata = new grpc.Metadata();
-      const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers);
-      for (const [key, value] of entries) metadata.add(key, value);
+      for (const [key, value] of Object.entries(headers)) metadata.add(key, value);
       callback(null, metadata);
     }, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
   });
 }
 
-function toMetadata(entries: Record<string, string> | undefined): grpc.Metadata {
+function toMetadata(entries: Record<string, string> | undefined, extra?: Record<string, string>): grpc.Metadata {
   const metadata = new grpc.Metadata();
   if (entries) for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  if (extra) for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
   return metadata;
+}
+
+/** A google-auth-library client's request headers as a plain record (Headers or record). */
+async function authHeaders(auth: GoogleAuthClient, url: string | undefined): Promise<Record<string, string>> {
+  const headers = await (auth as { getRequestHeaders(url?: string): Promise<Headers | Record<string, string>> })
+    .getRequestHeaders(url);
+  return headers instanceof Headers ? Object.fromEntries(headers.entries()) : { ...headers };
+}
+
+/**
+ * Headers for an opted-in plaintext call. A failure to get credentials is the call's
+ * failure (UNAUTHENTICATED), reported without any header value.
+ */
+async function plaintextAuthHeaders(auth: GoogleAuthClient, method: string): Promise<Record<string, string>> {
+  try {
+    return await authHeaders(auth, undefined);
+  } catch (error) {
+    throw new RpcError(method, { code: 16, message: 'getting credentials from the auth client failed', details: [] }, { cause: error });
+  }
+}
+
+function messageLimit(value: unknown, argument: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
+    throw new InvalidArgumentError(argument, value, 'an integer number of bytes from 1 to 2147483647');
+  }
+  return value;
 }
 
 /**
@@ -123,6 +171,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
   readonly #target: string;
   readonly #address: ParsedAddress;
   readonly #options: GrpcTransportOptions;
+  readonly #channelOptions: grpc.ChannelOptions;
   /** The channel; on the Google-auth path it is created on first use (asynchronously). */
   #client: grpc.Client | Promise<grpc.Client> | undefined;
   readonly #inFlight = new Set<{ abandon(reason: unknown): void }>();
@@ -140,22 +189,36 @@ export class GrpcOperationsTransport implements OperationsTransport {
       throw new InvalidArgumentError('credentials', options.credentials,
         'absent when `insecure` is true (choose plaintext or custom TLS, not both)');
     }
-    if (options.insecure && options.auth) {
-      throw new InvalidArgumentError('auth', options.auth,
-        'absent when `insecure` is true (Google credentials are never sent over plaintext)');
+    if (options.allowInsecureCredentials !== undefined && typeof options.allowInsecureCredentials !== 'boolean') {
+      throw new InvalidArgumentError('allowInsecureCredentials', options.allowInsecureCredentials, 'a boolean');
     }
+    if (options.insecure && options.auth && !options.allowInsecureCredentials) {
+      throw new InvalidArgumentError('auth', options.auth,
+        'absent when `insecure` is true: credentials are not sent over plaintext ' +
+        'unless `allowInsecureCredentials` is true');
+    }
+    this.#channelOptions = {
+      'grpc.max_receive_message_length': messageLimit(options.maxReceiveMessageBytes, 'maxReceiveMessageBytes', MESSAGE_LIMIT_DEFAULTS.receive),
+      'grpc.max_send_message_length': messageLimit(options.maxSendMessageBytes, 'maxSendMessageBytes', MESSAGE_LIMIT_DEFAULTS.send),
+      ...options.channelOptions,
+    };
     if (options.credentials !== undefined && !(options.credentials instanceof grpc.ChannelCredentials)) {
       throw new InvalidArgumentError('credentials', options.credentials, 'a grpc.ChannelCredentials');
     }
     if (options.insecure || (options.credentials && !options.auth)) {
       const credentials = options.insecure ? grpc.credentials.createInsecure() : options.credentials!;
-      this.#client = new grpc.Client(this.#target, credentials, options.channelOptions);
+      this.#client = new grpc.Client(this.#target, credentials, this.#channelOptions);
     }
   }
 
   /** Where this transport connects, as `host:port`. */
   get target(): string {
     return this.#target;
+  }
+
+  /** Whether the channel is plaintext (`insecure: true`). */
+  get plaintext(): boolean {
+    return this.#options.insecure === true;
   }
 
   getOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<Operation> {
@@ -200,7 +263,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
 
   async #createGoogleAuthClient(): Promise<grpc.Client> {
     const gax = await import('google-gax');
-    const { auth, credentials, channelOptions } = this.#options;
+    const { auth, credentials } = this.#options;
     let googleAuth: GoogleAuth | undefined;
     if (auth) {
       // gax asks its auth for the universe domain; a bare AuthClient cannot answer, so
@@ -213,7 +276,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
       ? { auth: googleAuth, grpc: grpc }
       : { scopes: [CLOUD_PLATFORM_SCOPE], grpc: grpc });
     const stubOptions: Record<string, unknown> = {
-      ...channelOptions,
+      ...this.#channelOptions, // also replaces gax's unlimited (-1) message sizes
       servicePath: this.#address.host,
       port: this.#address.port,
       universeDomain: this.#options.universeDomain ?? 'googleapis.com',
@@ -230,6 +293,12 @@ export class GrpcOperationsTransport implements OperationsTransport {
     const { signal } = options;
     signal?.throwIfAborted();
     if (this.#closed) throw new ClientClosedError(codec.method);
+    // Opted-in plaintext auth: grpc-js cannot attach call credentials to an insecure
+    // channel, so the auth client's headers go into each call's metadata.
+    const authMetadata = this.#options.insecure && this.#options.auth
+      ? await plaintextAuthHeaders(this.#options.auth, codec.method)
+      : undefined;
+    signal?.throwIfAborted();
     const channel = this.#channel();
     // Start the call a microtask later: an abort in the same tick as the request (e.g.
     // subscribe-then-unsubscribe) then sends nothing at all.
@@ -261,7 +330,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
         (value) => codec.serializeRequest(value),
         (bytes) => codec.deserializeResponse(bytes),
         request,
-        toMetadata(options.metadata),
+        toMetadata(options.metadata, authMetadata),
         { deadline: new Date(options.deadline) },
         (error, response) => {
           if (settled) return;

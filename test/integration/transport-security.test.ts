@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as gax from 'google-gax';
 import { OperationsClient } from '../../src/client/operations-client.js';
-import { RpcError } from '../../src/errors.js';
+import { InvalidArgumentError, RpcError } from '../../src/errors.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
 
@@ -125,5 +125,88 @@ describe('transport security (integration)', function () {
     const { stdout, ms } = await runChild('insecure-child.ts', []);
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).to.deep.equal({ googleAuthLoaded: false, gaxLoaded: false });
     expect(ms, 'the child exits promptly once everything is closed').to.be.below(10_000);
+  });
+
+  describe('credentials and plaintext', () => {
+    let plain: InMemoryOperationsServer;
+    beforeEach(async () => {
+      plain = await InMemoryOperationsServer.start();
+    });
+    afterEach(async () => {
+      await plain.stop();
+    });
+
+    const bearerAuth = (token: string) => {
+      const auth = new gax.googleAuthLibrary.OAuth2Client();
+      auth.setCredentials({ access_token: token, expiry_date: Date.now() + 3_600_000 });
+      return auth;
+    };
+
+    it('refuses an auth client on a plaintext channel unless allowInsecureCredentials is set', async () => {
+      expect(() => new OperationsClient({ address: plain.address, insecure: true, auth: bearerAuth('secret-1') }))
+        .to.throw(InvalidArgumentError, 'allowInsecureCredentials');
+      const client = new OperationsClient({ address: plain.address, insecure: true, auth: bearerAuth('secret-1'), allowInsecureCredentials: true });
+      try {
+        const name = plain.createOperation();
+        await client.getOperation({ name });
+        expect(plain.calls[0]?.metadata.authorization).to.equal('Bearer secret-1');
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('refuses credential metadata on a plaintext channel, naming the header but never its value, and sends nothing', async () => {
+      const client = new OperationsClient({ address: plain.address, insecure: true });
+      try {
+        const name = plain.createOperation();
+        for (const key of ['authorization', 'x-goog-api-key', 'cookie']) {
+          const error = await client.getOperation({ name }, { metadata: { [key]: 'Bearer secret-2' } }).catch((e: unknown) => e);
+          expect(error).to.be.instanceOf(InvalidArgumentError).with.property('value', key);
+          expect(JSON.stringify(error) + String(error) + (error as Error).stack).to.not.contain('secret-2');
+        }
+        expect(plain.calls).to.have.length(0);
+      } finally {
+        await client.close();
+      }
+      const allowed = new OperationsClient({ address: plain.address, insecure: true, allowInsecureCredentials: true });
+      try {
+        const name = plain.createOperation();
+        await allowed.getOperation({ name }, { metadata: { authorization: 'Bearer secret-3' } });
+        expect(plain.calls[0]?.metadata.authorization).to.equal('Bearer secret-3');
+      } finally {
+        await allowed.close();
+      }
+    });
+
+    it('never echoes a metadata value in a validation error', async () => {
+      const client = new OperationsClient({ address: plain.address, insecure: true, allowInsecureCredentials: true });
+      try {
+        const error = await client.getOperation({ name: 'operations/x' }, { metadata: { authorization: 'Bearer secret-4\n' } })
+          .catch((e: unknown) => e) as InvalidArgumentError;
+        expect(error).to.be.instanceOf(InvalidArgumentError);
+        expect(error.argument).to.equal('options.metadata.authorization');
+        expect(`${error.message} ${String(error.value)} ${error.stack}`).to.not.contain('secret-4');
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('limits the size of received messages: larger than the limit is RESOURCE_EXHAUSTED; the default takes a 5 MB page', async () => {
+      const metadata = { typeUrl: 'type.googleapis.com/google.protobuf.BytesValue', value: new Uint8Array(10_000) };
+      for (let i = 0; i < 500; i++) plain.createOperation({ metadata });
+      const small = new OperationsClient({ address: plain.address, insecure: true, maxReceiveMessageBytes: 100_000, retry: false });
+      const roomy = new OperationsClient({ address: plain.address, insecure: true });
+      try {
+        const error = await small.listOperations({ name: 'operations', pageSize: 500 }).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(RpcError).with.property('code', 8);
+        const page = await roomy.listOperations({ name: 'operations', pageSize: 500 });
+        expect(page.operations).to.have.length(500);
+      } finally {
+        await small.close();
+        await roomy.close();
+      }
+      expect(() => new OperationsClient({ address: plain.address, insecure: true, maxSendMessageBytes: 0 }))
+        .to.throw(InvalidArgumentError, 'maxSendMessageBytes');
+    });
   });
 });
