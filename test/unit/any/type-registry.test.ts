@@ -5,19 +5,10 @@ import { InvalidArgumentError, LongRunningError, TypeMismatchError } from '../..
 import { loadProtoFiles } from '../../../src/any/proto-files.js';
 import { TypeRegistry, typeNameOf } from '../../../src/any/type-registry.js';
 import type { Any } from '../../../src/types.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const PROTOS = fileURLToPath(new URL('../../fixtures/protos', import.meta.url));
 const FIXTURE = 'example/v1/service.proto';
-
-/** Runs `fn`, which must throw, and returns what it threw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  expect.fail('expected the call to throw');
-}
 
 /** Runs `fn`, which must throw a TypeMismatchError, and returns it. */
 function mismatch(fn: () => unknown): TypeMismatchError {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { InvalidArgumentError } from '../../../src/errors.js';
 import { normalizeOperation } from '../../../src/operation/normalize.js';
 import type { Any, Operation } from '../../../src/types.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const RESPONSE_URL = 'type.googleapis.com/example.v1.ExportResponse';
 const METADATA_URL = 'type.googleapis.com/example.v1.ExportMetadata';
@@ -17,15 +18,6 @@ function expectPlainBytes(operation: Operation): void {
     ...(operation.error?.details ?? []),
   ];
   for (const any of anys) expect(Object.getPrototypeOf(any.value), any.typeUrl).to.equal(Uint8Array.prototype);
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  expect.fail('expected a throw');
 }
 
 describe('normalizeOperation', () => {

@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import { InvalidArgumentError } from '../../../src/errors.js';
 import { parseResumeToken, type ResumeToken } from '../../../src/operation/resume-token.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  expect.fail('expected a throw');
-}
+import { thrown } from '../../helpers/thrown.js';
 
 /** `value`, when given (even as undefined), is the rejected value the error must keep. */
 function expectInvalid(input: unknown, argument: string, ...value: [unknown?]): void {

@@ -3,15 +3,7 @@ import { createDefaultBackoffSettings } from 'google-gax';
 import { InvalidArgumentError } from '../../../src/errors.js';
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../../../src/poller/defaults.js';
 import { backoffDelay } from '../../../src/time/backoff.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  expect.fail('expected a throw');
-}
+import { thrown } from '../../helpers/thrown.js';
 
 describe('POLLING_DEFAULTS', () => {
   it('is frozen', () => {
