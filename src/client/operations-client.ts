@@ -188,9 +188,7 @@ export class OperationsClient {
    * @throws {@link RpcError} when the RPC fails (e.g. NOT_FOUND).
    */
   async getOperation(request: OperationNameRequest, options?: CallOptions): Promise<Operation> {
-    checkObject(request, 'request');
-    const name = checkOperationName(request.name, 'request.name');
-    const call = this.#resolveCall('getOperation', options);
+    const { name, call } = this.#resolveNamedCall('getOperation', request, options);
     return this.#invoke(call, (attempt) => this.#transport.getOperation({ name }, attempt));
   }
 
@@ -242,9 +240,7 @@ export class OperationsClient {
    * @throws {@link RpcError} when the RPC fails (e.g. UNIMPLEMENTED, NOT_FOUND).
    */
   async cancelOperation(request: OperationNameRequest, options?: CallOptions): Promise<void> {
-    checkObject(request, 'request');
-    const name = checkOperationName(request.name, 'request.name');
-    const call = this.#resolveCall('cancelOperation', options);
+    const { name, call } = this.#resolveNamedCall('cancelOperation', request, options);
     await this.#invoke(call, (attempt) => this.#transport.cancelOperation({ name }, attempt));
   }
 
@@ -255,9 +251,7 @@ export class OperationsClient {
    * @throws {@link RpcError} when the RPC fails.
    */
   async deleteOperation(request: OperationNameRequest, options?: CallOptions): Promise<void> {
-    checkObject(request, 'request');
-    const name = checkOperationName(request.name, 'request.name');
-    const call = this.#resolveCall('deleteOperation', options);
+    const { name, call } = this.#resolveNamedCall('deleteOperation', request, options);
     await this.#invoke(call, (attempt) => this.#transport.deleteOperation({ name }, attempt));
   }
 
@@ -377,6 +371,13 @@ export class OperationsClient {
       deleteOperation: (request, options) => this.deleteOperation(request, options),
     };
     return this.#operationContext;
+  }
+
+  /** Validates a request that names one operation, and its call options. */
+  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined): { name: string; call: ResolvedCall } {
+    checkObject(request, 'request');
+    const name = checkOperationName(request.name, 'request.name');
+    return { name, call: this.#resolveCall(method, options) };
   }
 
   #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number): ResolvedCall {

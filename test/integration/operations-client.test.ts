@@ -216,9 +216,18 @@ describe('OperationsClient over gRPC (integration)', function () {
     it('retries an attempt that hit attemptTimeoutMs while the overall deadline has time left', async () => {
       const name = server.createOperation();
       let calls = 0;
-      server.override('GetOperation', async () => {
+      server.override('GetOperation', async (_request, context) => {
         calls++;
-        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 400));
+        if (calls === 1) {
+          // Hold the first attempt past its deadline; stop holding once the client gives up.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 400);
+            context.signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
         return server.get(name)!;
       });
       const op = await client.getOperation({ name }, { timeoutMs: 5_000, retry: { attemptTimeoutMs: 100 } });
