@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Any, Status } from './types.js';
+import type { Any, OperationSnapshot, Status } from './types.js';
 
 /** gRPC status code names by number, for messages. */
 const CODE_NAMES = [
@@ -165,9 +165,9 @@ export class PollTimeoutError extends LongRunningError {
   /** The name of the operation that was being waited for. */
   readonly operationName: string;
   /** The last state seen before the deadline, if any. */
-  readonly latest: unknown;
+  readonly latest: OperationSnapshot | undefined;
 
-  constructor(operationName: string, timeoutMs: number, latest: unknown) {
+  constructor(operationName: string, timeoutMs: number, latest: OperationSnapshot | undefined) {
     super(`Stopped waiting for operation ${operationName} after ${timeoutMs} ms; ` +
       'the operation may still be running on the server.');
     this.operationName = operationName;

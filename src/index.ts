@@ -17,7 +17,6 @@ export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
 
 export { LongRunningOperation } from './operation/long-running-operation.js';
 export type { WaitOptions } from './operation/long-running-operation.js';
-export type { OperationSnapshot } from './operation/snapshot.js';
 export type { ResumeToken } from './operation/resume-token.js';
 export type { AnyLike, OperationInput, StatusLike } from './operation/normalize.js';
 
@@ -30,5 +29,5 @@ export {
 } from './errors.js';
 export type {
   Any, CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
-  PollingOptions, RetryOptions, Status, WaitOperationRequest,
+  OperationSnapshot, PollingOptions, RetryOptions, Status, WaitOperationRequest,
 } from './types.js';

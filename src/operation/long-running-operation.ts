@@ -18,9 +18,9 @@ import {
   pollUntilDone, type OperationRpcs, type ServerCapabilities, type WaitInFlight,
 } from '../poller/poll-loop.js';
 import type { Clock } from '../time/clock.js';
-import type { CallOptions, Operation, PollingOptions, Status } from '../types.js';
+import type { CallOptions, Operation, OperationSnapshot, PollingOptions, Status } from '../types.js';
 import type { ResumeToken } from './resume-token.js';
-import { sameAny, sameOperation, type OperationSnapshot } from './snapshot.js';
+import { sameAny, sameOperation } from './snapshot.js';
 
 /** Options of `promise()`: the caller's own limits, which do not affect other callers. */
 export interface WaitOptions {

@@ -1,32 +1,10 @@
 /**
- * What a handle knows about its operation at one moment: the raw Operation plus its
- * unpacked metadata and result.
+ * Comparing operation states: what makes a snapshot "distinct".
  *
+ * @internal
  * @module
  */
 import type { Any, Operation, Status } from '../types.js';
-
-/**
- * One state of a long-running operation, with `metadata` and `response` unpacked by the
- * client's TypeRegistry. `raw` is the Operation as received.
- *
- * @typeParam R - The unpacked response type.
- * @typeParam M - The unpacked metadata type.
- */
-export interface OperationSnapshot<R = unknown, M = unknown> {
-  /** The operation's name. */
-  name: string;
-  /** Whether the operation has finished. */
-  done: boolean;
-  /** The unpacked progress metadata, when the server sent any. */
-  metadata?: M;
-  /** The unpacked result, when the operation finished successfully with one. */
-  response?: R;
-  /** The operation's error, when it failed. */
-  error?: Status;
-  /** The Operation as received from the server. */
-  raw: Operation;
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
