@@ -2,7 +2,7 @@
  * Retry of one RPC on p-retry. p-retry counts attempts and stops on exhausted
  * retries; the decision to retry and the delay are ours: the error is classified, the
  * delay comes from the pure backoff function (raised to a server's RetryInfo, clamped
- * to the deadline) and the sleep is the clock's abortable, unref'd one.
+ * to the deadline) and the sleep is the clock's abortable one.
  *
  * @internal
  * @module

@@ -1,6 +1,8 @@
 /**
- * The only place that touches timers. Sleeps are abortable and unref'd, so a caller
- * that stops waiting never leaves a timer keeping the process alive.
+ * The only place that touches timers. Every sleep is tied to a signal that aborts it
+ * (and clears its timer) when the caller stops waiting: the last waiter leaves, the
+ * operation settles, or the client closes. So a timer keeps Node alive exactly while
+ * someone waits, and never after; a script awaiting a result does not exit mid-wait.
  *
  * @internal
  * @module
@@ -25,7 +27,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock; timers are unref'd. @internal */
+/** The real clock. @internal */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
@@ -42,7 +44,6 @@ export const systemClock: Clock = {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, clampDelay(ms));
-      timer.unref?.();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },

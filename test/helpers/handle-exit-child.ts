@@ -6,14 +6,16 @@
  *
  * - `abort`: `promise({ signal })` and a state$ subscription, then abort, unsubscribe,
  *   close the client and stop the server.
- * - `pending`: `promise()` left pending, the server stopped, the client NOT closed: only
- *   unref'd SDK timers remain, so the process still exits (printing `settled: false`).
+ * - `waits`: `promise()` on an operation that completes while the loop sleeps between
+ *   polls, the client NOT closed: the SDK's timer keeps the process alive while it
+ *   waits (a script must not exit mid-wait), and once the promise settles and the server
+ *   stops nothing keeps it alive (printing `settled: true`).
  */
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 
 const scenario = process.argv[2];
-if (scenario !== 'abort' && scenario !== 'pending') throw new Error(`unknown scenario ${String(scenario)}`);
+if (scenario !== 'abort' && scenario !== 'waits') throw new Error(`unknown scenario ${String(scenario)}`);
 
 /** Waits until `predicate` holds, polling with a short (cleared) timer. */
 async function until(predicate: () => boolean): Promise<void> {
@@ -28,6 +30,7 @@ const server = await InMemoryOperationsServer.start();
 const client = new OperationsClient({ address: server.address, insecure: true });
 const name = server.createOperation();
 const op = client.operation(name, { polling: { strategy: 'poll', initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+void op; // used by the abort scenario
 const getOperations = () => server.calls.filter((call) => call.method === 'GetOperation').length;
 
 if (scenario === 'abort') {
@@ -48,16 +51,15 @@ if (scenario === 'abort') {
   await server.stop();
   console.log(JSON.stringify({ scenario, promise, states, getOperations: getOperations(), cleanedUpAt: Date.now() }));
 } else {
+  const waiter = client.operation(name, { polling: { strategy: 'poll', initialDelayMs: 300, maxDelayMs: 300 } });
   let settled = false;
-  void op.promise().then(() => {
-    settled = true;
-  }, () => {
-    settled = true;
-  });
-  await until(() => op.latest !== undefined);
+  // Completes during the loop's sleep: only the SDK's own timer is pending then.
+  setTimeout(() => server.complete(name), 150).unref();
+  const result = await waiter.promise().then(() => 'resolved', (error: unknown) => `rejected: ${String(error)}`);
+  settled = true;
   await server.stop();
   process.on('exit', () => {
     console.log(JSON.stringify({ event: 'exit', settled }));
   });
-  console.log(JSON.stringify({ scenario, latestDone: op.latest?.done, getOperations: getOperations(), cleanedUpAt: Date.now() }));
+  console.log(JSON.stringify({ scenario, result, getOperations: getOperations(), cleanedUpAt: Date.now() }));
 }
