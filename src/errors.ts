@@ -133,17 +133,20 @@ export class PaginationError extends LongRunningError {
 export class OperationFailedError extends LongRunningError {
   /** Always `'OperationFailedError'`. */
   override name = 'OperationFailedError';
-  /** The status code of the operation's error. */
+  /** The status code of the operation's error (UNKNOWN, 2, when the server sent 0). */
   readonly code: number;
-  /** The operation's error, details included. */
+  /** The operation's error, details included, exactly as sent. */
   readonly status: Status;
   /** The name of the failed operation. */
   readonly operationName: string;
 
   constructor(operationName: string, status: Status) {
-    super(`Operation ${operationName} failed with ${codeName(status.code)}` +
+    // An error with code 0 (OK) is invalid; like gRPC, report it as UNKNOWN (2). The
+    // status itself is kept exactly as the server sent it.
+    const code = status.code === 0 ? 2 : status.code;
+    super(`Operation ${operationName} failed with ${codeName(code)}` +
       `${status.message ? `: ${status.message}` : ''}`);
-    this.code = status.code;
+    this.code = code;
     this.status = status;
     this.operationName = operationName;
   }

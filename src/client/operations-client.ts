@@ -5,7 +5,7 @@
  * @module
  */
 import { TypeRegistry } from '../any/type-registry.js';
-import { ClientClosedError, InvalidArgumentError } from '../errors.js';
+import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import {
   LongRunningOperation, type HandleSettings, type OperationContext,
 } from '../operation/long-running-operation.js';
@@ -296,9 +296,13 @@ export class OperationsClient {
    */
   operation<R = unknown, M = unknown>(nameOrOperation: string | Operation | OperationInput, options?: OperationOptions): LongRunningOperation<R, M> {
     if (this.closed) throw new ClientClosedError('operation');
-    const initial = typeof nameOrOperation === 'string'
-      ? checkOperationName(nameOrOperation, 'nameOrOperation')
-      : normalizeOperation(nameOrOperation, 'nameOrOperation');
+    let initial: string | Operation;
+    if (typeof nameOrOperation === 'string') {
+      initial = checkOperationName(nameOrOperation, 'nameOrOperation');
+    } else {
+      initial = normalizeOperation(nameOrOperation, 'nameOrOperation');
+      checkOperationName(initial.name, 'nameOrOperation.name');
+    }
     checkObject(options, 'options', true);
     let responseType = checkTypeName(options?.responseType, 'options.responseType');
     let metadataType = checkTypeName(options?.metadataType, 'options.metadataType');
@@ -358,15 +362,18 @@ export class OperationsClient {
   #context(): OperationContext {
     this.#operationContext ??= {
       rpcs: {
-        getOperation: (name, { signal }) => this.getOperation({ name }, { signal }),
-        waitOperation: (name, waitMs, { signal }) => this.waitOperation({ name, timeoutMs: waitMs }, { signal }),
+        getOperation: async (name, { signal }) =>
+          checkAnswerNames(name, 'GetOperation', await this.getOperation({ name }, { signal })),
+        waitOperation: async (name, waitMs, { signal }) =>
+          checkAnswerNames(name, 'WaitOperation', await this.waitOperation({ name, timeoutMs: waitMs }, { signal })),
       },
       capabilities: this.#capabilities,
       types: this.#types,
       clock: this.#clock,
       random: this.#random,
       activeRuns: this.#activeRuns,
-      getOperation: (request, options) => this.getOperation(request, options),
+      getOperation: async (request, options) =>
+        checkAnswerNames(request.name, 'GetOperation', await this.getOperation(request, options)),
       cancelOperation: (request, options) => this.cancelOperation(request, options),
       deleteOperation: (request, options) => this.deleteOperation(request, options),
     };
@@ -419,6 +426,23 @@ export class OperationsClient {
       this.#activeCalls.delete(controller);
     }
   }
+}
+
+/**
+ * A handle must never take another operation's state for its own. Servers may answer
+ * with a canonical form of the name (a project number for a project id, a longer
+ * path), so the final segment, the operation's id, is what must match.
+ */
+function checkAnswerNames(asked: string, method: string, answer: Operation): Operation {
+  const id = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+  if (id(answer.name) !== id(asked)) {
+    throw new RpcError(method, {
+      code: 15, // DATA_LOSS: a permanent protocol violation, not worth retrying
+      message: `asked for operation ${JSON.stringify(asked)}, the server answered with ${JSON.stringify(answer.name)}`,
+      details: [],
+    });
+  }
+  return answer;
 }
 
 /** A fully qualified message name, or undefined. */

@@ -76,6 +76,9 @@ const UNIMPLEMENTED = 12;
  * PERMISSION_DENIED, INVALID_ARGUMENT, UNAUTHENTICATED, ...) ends the wait.
  */
 const TRANSIENT_POLLING_CODES = new Set([
+  // CANCELLED that reaches the loop is never our own abort (that rejects with the
+  // signal's reason first): grpc-js reports calls reset by a stopping server this way.
+  1, // CANCELLED
   2, // UNKNOWN
   4, // DEADLINE_EXCEEDED
   8, // RESOURCE_EXHAUSTED

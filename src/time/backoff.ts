@@ -33,8 +33,9 @@ export function backoffDelay(
 ): number {
   const exponent = Math.max(0, attempt - 1);
   const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** exponent);
-  let delay = base * (1 - policy.jitter * random);
-  if (bounds.floorMs !== undefined) delay = Math.max(delay, bounds.floorMs);
-  if (bounds.remainingMs !== undefined) delay = Math.min(delay, Math.max(0, bounds.remainingMs));
-  return Math.round(clampDelay(delay));
+  // Round first, then bound in whole milliseconds, so rounding never crosses a bound.
+  let delay = Math.min(Math.round(base * (1 - policy.jitter * random)), Math.floor(policy.maxDelayMs));
+  if (bounds.floorMs !== undefined) delay = Math.max(delay, Math.ceil(bounds.floorMs));
+  if (bounds.remainingMs !== undefined) delay = Math.min(delay, Math.max(0, Math.floor(bounds.remainingMs)));
+  return clampDelay(delay);
 }
