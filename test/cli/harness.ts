@@ -1,0 +1,142 @@
+/**
+ * Runs the `longrunning` CLI for tests, two ways with one result shape:
+ * - as a child process (`node --import tsx src/cli/main.ts ...`), exactly as a user runs
+ *   it: real exit codes, real SIGINT, nothing shared with the test process;
+ * - in process through `run(argv, io)`: fast, and it counts for coverage (children do
+ *   not report coverage).
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/run.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** What one CLI run produced. */
+export interface CliResult {
+  /** The exit code; null when the process was killed by a signal. */
+  readonly code: number | null;
+  /** The signal that killed the child, if one did. */
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** How to run. */
+export interface RunOptions {
+  /** Extra environment; a value of undefined removes the variable. */
+  readonly env?: Record<string, string | undefined>;
+  /** Interrupt (SIGINT, or abort in process) once stdout so far satisfies this. */
+  readonly interruptOn?: (stdout: string) => boolean;
+  /** Interrupt once this settles. */
+  readonly interruptAfter?: Promise<unknown>;
+  /** Kill after this long: a hang is a failure, not a stuck test run. */
+  readonly timeoutMs?: number;
+}
+
+export type Runner = (args: readonly string[], options?: RunOptions) => Promise<CliResult>;
+
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  // Children do not report coverage (c8 would merge their partial runs into the
+  // parent's); Node re-adds NODE_V8_COVERAGE unless the key is present, so it is ''.
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_V8_COVERAGE: '', METADATA_SERVER_DETECTION: 'none' };
+  delete env.LONGRUNNING_ADDRESS;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/** Runs the CLI as a child process; never rejects. */
+export const runChild: Runner = (args, options = {}) => {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'main.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env: childEnv(options.env),
+      timeout: options.timeoutMs ?? 30_000,
+      killSignal: 'SIGKILL',
+    }, (error, stdout, stderr) => {
+      const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
+      resolve({
+        code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
+        signal: failure?.signal ?? null,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+      });
+    });
+    let interrupted = false;
+    const interrupt = () => {
+      if (interrupted) return;
+      interrupted = true;
+      child.kill('SIGINT');
+    };
+    const { interruptOn, interruptAfter } = options;
+    if (interruptOn !== undefined) {
+      let seen = '';
+      child.stdout!.on('data', (chunk: Buffer | string) => {
+        seen += String(chunk);
+        if (interruptOn(seen)) interrupt();
+      });
+    }
+    void interruptAfter?.then(interrupt, interrupt);
+  });
+};
+
+/** A writable that keeps what is written. */
+export function collector(onChunk?: (chunk: string) => void): Writable & { text(): string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      const text = String(chunk);
+      chunks.push(text);
+      onChunk?.(text);
+      callback();
+    },
+  }) as Writable & { text(): string };
+  stream.text = () => chunks.join('');
+  return stream;
+}
+
+/** Runs the CLI in this process through run(argv, io); never rejects. */
+export const runInProcess: Runner = async (args, options = {}) => {
+  const started = Date.now();
+  const interrupt = new AbortController();
+  const { interruptOn, interruptAfter } = options;
+  let seen = '';
+  const stdout = collector((chunk) => {
+    seen += chunk;
+    if (interruptOn?.(seen) === true) interrupt.abort();
+  });
+  const stderr = collector();
+  void interruptAfter?.then(() => interrupt.abort(), () => interrupt.abort());
+  const env: Record<string, string | undefined> = { ...options.env };
+  const code = await run(args, { stdout, stderr, isTTY: false, env, signal: interrupt.signal });
+  return { code, signal: null, stdout: stdout.text(), stderr: stderr.text(), ms: Date.now() - started };
+};
+
+/** Runs tasks with at most `limit` in flight. */
+export function pool(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    if (active >= limit) return;
+    const start = queue.shift();
+    if (start === undefined) return;
+    active++;
+    start();
+  };
+  return <T>(task: () => Promise<T>) => new Promise<T>((resolve, reject) => {
+    queue.push(() => {
+      task().then(resolve, reject).finally(() => {
+        active--;
+        next();
+      });
+    });
+    next();
+  });
+}
