@@ -13,6 +13,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, OperationsClient, TypeRegistry } from '../index.js';
+import { CREDENTIAL_METADATA_KEYS } from '../client/validate.js';
 import { UsageError } from './exit-codes.js';
 
 /** The common flags that say how to connect and decode. @internal */
@@ -102,6 +103,11 @@ export async function connect(flags: ConnectionFlags, types: TypeRegistry): Prom
     throw new UsageError('--insecure and --ca exclude each other: --ca is for TLS');
   }
   const headers = parseHeaders(flags.headers);
+  // As in the SDK: no credentials over plaintext by accident (headers bypass its check).
+  const credentialHeader = Object.keys(headers).find((name) => CREDENTIAL_METADATA_KEYS.has(name));
+  if (flags.insecure && credentialHeader !== undefined) {
+    throw new UsageError(`--header ${credentialHeader} carries a credential: it is not sent over --insecure (plaintext); use TLS`);
+  }
   let credentials: grpc.ChannelCredentials | undefined;
   if (!flags.insecure) {
     let rootCerts: Buffer | undefined;
