@@ -106,7 +106,7 @@ export async function connect(flags: ConnectionFlags, types: TypeRegistry): Prom
   // As in the SDK: no credentials over plaintext by accident (headers bypass its check).
   const credentialHeader = Object.keys(headers).find((name) => CREDENTIAL_METADATA_KEYS.has(name));
   if (flags.insecure && credentialHeader !== undefined) {
-    throw new UsageError(`--header ${credentialHeader} carries a credential: it is not sent over --insecure (plaintext); use TLS`);
+    throw new UsageError('--header: credential headers are not sent over --insecure (plaintext); use TLS');
   }
   let credentials: grpc.ChannelCredentials | undefined;
   if (!flags.insecure) {

@@ -675,7 +675,7 @@ usage('--insecure with --ca', ({ base, caFile }) => [...base, '--ca', caFile, 'g
 usage('unreadable --ca', ({ server }) => ['--address', server.address, '--ca', 'no/such/ca.pem', 'get', 'a'], /cannot read --ca/, 'in process');
 usage('malformed --header', ({ base }) => [...base, '--header', 'no separator', 'get', 'a'], /--header expects "name: value"/, 'in process');
 usage('a credential --header over --insecure', ({ base }) => [...base, '--header', 'authorization: Bearer plain-secret', 'get', 'a'],
-  /--header authorization carries a credential: it is not sent over --insecure/, 'in process');
+  /--header: credential headers are not sent over --insecure/, 'in process');
 usage('--include without --proto', ({ base }) => [...base, '--include', 'protos', 'get', 'a'], /--include needs --proto/, 'in process');
 usage('missing --proto file', ({ base }) => [...base, '--proto', 'no/such.proto', 'get', 'a'], /cannot load --proto no\/such\.proto/, 'in process');
 usage('unknown --response-type', ({ base }) => [...base, 'get', 'a', '--response-type', 'pkg.Nope'], /--response-type pkg\.Nope/, 'in process');
