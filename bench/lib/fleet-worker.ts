@@ -1,0 +1,159 @@
+/**
+ * The client side of the fleet benchmark, run in a child process of its own so that
+ * its memory, CPU and event loop are measured without the server's (the parent's).
+ * Waits on every operation the parent names with one client, and reports.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { OperationsClient, type Operation } from '../../src/index.js';
+import type { ChildMessage, FleetChildConfig, FleetChildResult, MemorySample, ParentMessage } from './fleet-protocol.js';
+import { closeGax, createGaxOperationsClient, gaxOperation, toGaxOperation } from './gax.js';
+import { benchTypes, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from './payloads.js';
+import { collectGarbage, withTimeout } from './util.js';
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function nextMessage(): Promise<ParentMessage> {
+  return new Promise((resolve) => process.once('message', (message) => resolve(message as ParentMessage)));
+}
+
+function memory(): MemorySample {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
+}
+
+/** The waiting side of one client flavour. */
+interface Waiter {
+  warmUp(): Promise<void>;
+  wait(operation: Operation): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function waiterFor(config: FleetChildConfig): Waiter {
+  const types = benchTypes();
+  if (config.variant === 'gax') {
+    const gaxClient = createGaxOperationsClient(config.address);
+    const decodeResult = (bytes: Uint8Array) => types.result.decode(bytes);
+    const decodeProgress = (bytes: Uint8Array) => types.progress.decode(bytes);
+    return {
+      async warmUp() {
+        for (let i = 0; i < 50; i++) await gaxClient.getOperation({ name: config.warmName });
+        const [done] = await gaxClient.getOperation({ name: config.warmName });
+        await gaxOperation(done, gaxClient, decodeResult, decodeProgress).promise();
+      },
+      wait: (operation) => gaxOperation(toGaxOperation(operation), gaxClient, decodeResult, decodeProgress).promise(),
+      close: () => closeGax(gaxClient),
+    };
+  }
+  const client = new OperationsClient({ address: config.address, insecure: true, types: types.registry });
+  const options = {
+    responseType: RESULT_TYPE,
+    metadataType: PROGRESS_TYPE,
+    ...(config.variant === 'ours-poll' ? { polling: { strategy: 'poll' as const } } : {}),
+  };
+  return {
+    async warmUp() {
+      for (let i = 0; i < 50; i++) await client.getOperation({ name: config.warmName });
+      await client.waitOperation({ name: config.warmName, timeoutMs: 10 });
+      await client.operation(config.warmName, options).promise();
+    },
+    wait: (operation) => client.operation<JobResult, JobProgress>(operation, options).promise(),
+    close: () => client.close(),
+  };
+}
+
+export async function runFleetChild(): Promise<void> {
+  const config = JSON.parse(process.env.BENCH_FLEET ?? 'null') as FleetChildConfig | null;
+  if (config === null || typeof process.send !== 'function') {
+    throw new Error('bench/fleet-child.ts is started by the fleet benchmark (npm run bench), not directly.');
+  }
+  const waiter = waiterFor(config);
+  try {
+    await waiter.warmUp();
+    collectGarbage();
+    const baseline = memory();
+    const started = nextMessage();
+    await send({ type: 'ready', baseline });
+    const { names } = await started;
+
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const cpuStart = process.cpuUsage();
+    const wallStart = performance.now();
+    const peak = { ...baseline };
+    const sample = () => {
+      const now = memory();
+      peak.rss = Math.max(peak.rss, now.rss);
+      peak.heapUsed = Math.max(peak.heapUsed, now.heapUsed);
+      return now;
+    };
+    const sampler = setInterval(sample, 50);
+
+    const settledAt = new Array<number>(names.length).fill(Number.NaN);
+    let resolved = 0;
+    let rejected = 0;
+    let firstError: string | undefined;
+    // Each operation as its long-running method returned it: running, with its own metadata.
+    const waits = names.map((name, i) => waiter.wait({ name, done: false, metadata: smallProgress(i % 100) }).then(
+      () => {
+        settledAt[i] = Date.now();
+        resolved++;
+      },
+      (error: unknown) => {
+        settledAt[i] = Date.now();
+        rejected++;
+        firstError ??= String(error);
+      },
+    ));
+    const afterStart = sample();
+    let live: FleetChildResult['live'] = { ...afterStart, pending: names.length, atMs: 0 };
+    let gcCpuUs = 0;
+    const liveSample = setTimeout(() => {
+      delay.disable();
+      const cpuBefore = process.cpuUsage();
+      collectGarbage();
+      live = { ...memory(), pending: names.length - resolved - rejected, atMs: performance.now() - wallStart };
+      const gcCpu = process.cpuUsage(cpuBefore);
+      gcCpuUs = gcCpu.user + gcCpu.system;
+      delay.enable();
+    }, config.liveSampleAtMs);
+    try {
+      await withTimeout(Promise.all(waits), config.limitMs, `${config.variant} fleet of ${names.length}`);
+    } catch (error) {
+      firstError ??= String(error);
+    }
+    const wallMs = performance.now() - wallStart;
+    const cpu = process.cpuUsage(cpuStart);
+    clearTimeout(liveSample);
+    clearInterval(sampler);
+    sample();
+    delay.disable();
+
+    const result: FleetChildResult = {
+      variant: config.variant,
+      operations: names.length,
+      resolved,
+      rejected,
+      ...(firstError === undefined ? {} : { firstError }),
+      wallMs,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      forcedGcCpuMs: gcCpuUs / 1000,
+      baseline,
+      peak,
+      afterStart,
+      live,
+      loopDelayMs: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+      settledAt,
+    };
+    await send({ type: 'result', result });
+  } catch (error) {
+    await send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+  } finally {
+    await waiter.close();
+    process.disconnect();
+  }
+}

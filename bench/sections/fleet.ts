@@ -1,0 +1,285 @@
+/**
+ * Fleet: thousands of concurrent operations on one client, finishing at random times.
+ * The server lives in this (parent) process; each client runs in a child process of
+ * its own (bench/fleet-child.ts), so its memory, CPU time and event-loop delay are its
+ * own. Finishing times come from a seeded generator: every client faces the same ones.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { InMemoryOperationsServer } from '../../src/testing.js';
+import type { ChildMessage, FleetChildConfig, FleetChildResult, FleetVariant, ParentMessage } from '../lib/fleet-protocol.js';
+import { REPO_ROOT } from '../lib/machine.js';
+import { jobResult, smallProgress } from '../lib/payloads.js';
+import { bytes, int, ms, ratio, type Check, type Table, type TargetCheck } from '../lib/report.js';
+import type { SectionContext, SectionOutput } from '../lib/section.js';
+import { median, summarize, type Summary } from '../lib/stats.js';
+import { withTimeout } from '../lib/util.js';
+
+const LABELS: Readonly<Record<FleetVariant, string>> = {
+  'ours-auto': 'ours, `auto` (WaitOperation)',
+  'ours-poll': 'ours, `poll` (defaults)',
+  gax: 'gax `Operation.promise()` (defaults)',
+};
+
+/** A small seeded generator (mulberry32): the same finishing times for every client. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface FleetRun {
+  variant: FleetVariant;
+  child: FleetChildResult;
+  rpcs: number;
+  serverCpuMs: number;
+  lag: Summary;
+}
+
+class ChildChannel {
+  readonly #child: ChildProcess;
+  readonly #messages: ChildMessage[] = [];
+  readonly #waiting: Array<(message: ChildMessage) => void> = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(config: FleetChildConfig) {
+    // BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there (see docs/performance.md).
+    const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+    this.#child = spawn(process.execPath, [...profile, '--import', 'tsx', '--expose-gc', path.join(REPO_ROOT, 'bench', 'fleet-child.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, METADATA_SERVER_DETECTION: 'none', BENCH_FLEET: JSON.stringify(config) },
+      // The child's output goes to our stderr: stdout carries the tables only.
+      stdio: ['ignore', 2, 2, 'ipc'],
+      serialization: 'advanced',
+    });
+    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    this.#child.on('message', (message) => {
+      const waiter = this.#waiting.shift();
+      if (waiter) waiter(message as ChildMessage);
+      else this.#messages.push(message as ChildMessage);
+    });
+    void this.exited.then((code) => {
+      for (const waiter of this.#waiting.splice(0)) waiter({ type: 'error', message: `child exited with code ${code}` });
+    });
+  }
+
+  next(): Promise<ChildMessage> {
+    const queued = this.#messages.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.#child.exitCode !== null) return Promise.resolve({ type: 'error', message: `child exited with code ${this.#child.exitCode}` });
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  send(message: ParentMessage): void {
+    this.#child.send(message);
+  }
+
+  kill(): void {
+    if (this.#child.exitCode === null) this.#child.kill();
+  }
+}
+
+interface Prepared {
+  variant: FleetVariant;
+  server: InMemoryOperationsServer;
+  child: ChildChannel;
+}
+
+/** A server and a child with its client, warmed up and idle until `measure`. */
+async function prepare(variant: FleetVariant, limitMs: number, liveSampleAtMs: number): Promise<Prepared> {
+  const server = await InMemoryOperationsServer.start({ waitOperation: true });
+  const child = new ChildChannel({
+    address: server.address,
+    variant,
+    warmName: server.createOperation({ done: true, response: jobResult(1) }),
+    limitMs,
+    liveSampleAtMs,
+  });
+  return { variant, server, child };
+}
+
+async function measure(prepared: Prepared, operations: number, windowMs: number, limitMs: number, log: (m: string) => void): Promise<FleetRun> {
+  const { variant, server, child } = prepared;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const ready = await withTimeout(child.next(), 60_000, `${variant} fleet child start`);
+    if (ready.type !== 'ready') throw new Error(`fleet child (${variant}): ${ready.type === 'error' ? ready.message : ready.type}`);
+
+    const random = seeded(20_260_101);
+    const names: string[] = [];
+    const finishAt: number[] = [];
+    const completedAt = new Array<number>(operations).fill(Number.NaN);
+    for (let i = 0; i < operations; i++) {
+      names.push(server.createOperation({ metadata: smallProgress(0) }));
+      finishAt.push(random() * windowMs);
+    }
+    const response = jobResult(7);
+    server.clearCalls();
+    const cpuStart = process.cpuUsage();
+    log(`fleet: ${variant}, ${int(operations)} operations finishing within ${windowMs / 1000} s`);
+    names.forEach((name, i) => {
+      timers.push(setTimeout(() => {
+        completedAt[i] = Date.now();
+        server.complete(name, response);
+      }, finishAt[i]));
+    });
+    child.send({ type: 'start', names });
+    const message = await withTimeout(child.next(), limitMs + 30_000, `${variant} fleet result`);
+    if (message.type !== 'result') throw new Error(`fleet child (${variant}): ${message.type === 'error' ? message.message : message.type}`);
+    const serverCpu = process.cpuUsage(cpuStart);
+    const result = message.result;
+    const lags = result.settledAt.map((at, i) => at - completedAt[i]).filter((lag) => Number.isFinite(lag));
+    const run: FleetRun = {
+      variant,
+      child: result,
+      rpcs: server.calls.length,
+      serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      lag: summarize(lags),
+    };
+    await withTimeout(child.exited, 30_000, `${variant} fleet child exit`);
+    return run;
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+  }
+}
+
+/** One number of a run, as the table shows it. */
+type Metric = (run: FleetRun) => number;
+
+const METRICS = {
+  rpcs: (run) => run.rpcs,
+  rssPerOp: (run) => (run.child.peak.rss - run.child.baseline.rss) / run.child.operations,
+  heapPerOp: (run) => (run.child.peak.heapUsed - run.child.baseline.heapUsed) / run.child.operations,
+  livePerOp: (run) => (run.child.live.heapUsed - run.child.baseline.heapUsed) / Math.max(1, run.child.live.pending),
+  loopP99: (run) => run.child.loopDelayMs.p99,
+  loopMax: (run) => run.child.loopDelayMs.max,
+  clientCpuMs: (run) => run.child.cpuUserMs + run.child.cpuSystemMs - run.child.forcedGcCpuMs,
+  serverCpuMs: (run) => run.serverCpuMs,
+  lagMedian: (run) => run.lag.median,
+  lagP95: (run) => run.lag.p95,
+} satisfies Record<string, Metric>;
+
+type MetricName = keyof typeof METRICS;
+
+export async function runFleet(context: SectionContext): Promise<SectionOutput> {
+  const { operations, windowMs, variants, passes } = context.sizes.fleet;
+  const limitMs = windowMs + 120_000;
+  const liveSampleAtMs = windowMs / 10;
+  const runs: FleetRun[] = [];
+  for (let pass = 0; pass < passes; pass++) {
+    // Children start (load modules, connect, warm up) together, then idle until their
+    // turn: the measurements themselves run one at a time, in a rotated order.
+    const order = variants.map((_, i) => variants[(i + pass) % variants.length]);
+    const prepared: Prepared[] = [];
+    if (passes > 1) context.log(`fleet: pass ${pass + 1} of ${passes}`);
+    try {
+      for (const variant of order) prepared.push(await prepare(variant, limitMs, liveSampleAtMs));
+      for (const each of prepared) runs.push(await measure(each, operations, windowMs, limitMs, context.log));
+    } finally {
+      for (const { child, server } of prepared) {
+        child.kill();
+        await server.stop();
+      }
+    }
+  }
+
+  /** The median over passes of one metric of one client. */
+  const value = (variant: FleetVariant, metric: MetricName) =>
+    median(runs.filter((run) => run.variant === variant).map(METRICS[metric]));
+  const hasGax = variants.includes('gax');
+  const vsGax = (variant: FleetVariant, metric: MetricName) => (hasGax ? ratio(value(variant, metric) / value('gax', metric)) : 'n/a');
+  const table: Table = {
+    title: `Fleet: ${int(operations)} concurrent operations on one client, finishing within ${windowMs / 1000} s` +
+      (passes > 1 ? ` (median of ${passes} passes)` : ''),
+    columns: ['client', 'resolved', 'RPCs', 'RPCs per op', 'peak RSS per op', 'peak heap per op', 'live heap per op',
+      'loop delay p99 (ms)', 'loop delay max (ms)', 'client CPU (ms)', 'server CPU (ms)', 'lag median (ms)', 'lag p95 (ms)',
+      'peak RSS per op vs gax', 'RPCs vs gax'],
+    rows: variants.map((variant) => {
+      const mine = runs.filter((run) => run.variant === variant);
+      const resolved = mine.reduce((sum, run) => sum + run.child.resolved, 0);
+      return [
+        LABELS[variant],
+        `${int(resolved)} / ${int(operations * mine.length)}`,
+        int(value(variant, 'rpcs')),
+        (value(variant, 'rpcs') / operations).toFixed(2),
+        bytes(value(variant, 'rssPerOp')),
+        bytes(value(variant, 'heapPerOp')),
+        bytes(value(variant, 'livePerOp')),
+        ms(value(variant, 'loopP99')),
+        ms(value(variant, 'loopMax')),
+        int(value(variant, 'clientCpuMs')),
+        int(value(variant, 'serverCpuMs')),
+        ms(value(variant, 'lagMedian')),
+        ms(value(variant, 'lagP95')),
+        vsGax(variant, 'rssPerOp'),
+        vsGax(variant, 'rpcs'),
+      ];
+    }),
+    notes: [
+      'Peak per op: (peak during the run - baseline after warm-up and GC) / operations, sampled every 50 ms in the ' +
+        `client's own process; it includes garbage not yet collected. Live heap per op: heap after a forced GC ` +
+        `${liveSampleAtMs / 1000} s in, divided by the operations still pending then (that GC is kept out of the loop ` +
+        'delay and the CPU). Lag: server completion to promise settled (Date.now(), 1 ms resolution, across two ' +
+        'processes). Limit: 1 RPC per operation (one long-poll answered at completion).',
+    ],
+  };
+  const tables = [table];
+  if (passes > 1) {
+    const range = (variant: FleetVariant, metric: MetricName, format: (n: number) => string) => {
+      const values = runs.filter((run) => run.variant === variant).map(METRICS[metric]);
+      return `${format(Math.min(...values))} - ${format(Math.max(...values))}`;
+    };
+    tables.push({
+      title: `Fleet: spread across the ${passes} passes (min - max)`,
+      columns: ['client', 'RPCs', 'peak RSS per op', 'live heap per op', 'loop delay p99 (ms)', 'client CPU (ms)', 'lag p95 (ms)'],
+      rows: variants.map((variant) => [
+        LABELS[variant], range(variant, 'rpcs', int), range(variant, 'rssPerOp', bytes), range(variant, 'livePerOp', bytes),
+        range(variant, 'loopP99', ms), range(variant, 'clientCpuMs', int), range(variant, 'lagP95', ms),
+      ]),
+      notes: ['A client that saturates its one thread fires its timers late, which changes the RPC count as well: under ' +
+        'load every number here moves together.'],
+    });
+  }
+  const targets: TargetCheck[] = [];
+  for (const variant of variants.filter((v) => v !== 'gax')) {
+    const label = variant === 'ours-auto' ? 'ours auto' : 'ours poll';
+    if (hasGax) {
+      const ours = value(variant, 'rssPerOp');
+      const gax = value('gax', 'rssPerOp');
+      targets.push({
+        target: `Fleet, ${label}: peak RSS per op vs gax`,
+        goal: '<= 1/2 of gax',
+        measured: `${bytes(ours)} vs ${bytes(gax)} (${(ours / gax).toFixed(2)}x)`,
+        met: ours <= gax / 2,
+      });
+    }
+    targets.push({
+      target: `Fleet, ${label}: event-loop delay p99`,
+      goal: '<= 50 ms',
+      measured: `${ms(value(variant, 'loopP99'))} ms`,
+      met: value(variant, 'loopP99') <= 50,
+    });
+  }
+  const checks: Check[] = runs.map((run) => ({
+    description: `fleet (${run.variant}): every operation resolves`,
+    passed: run.child.resolved === run.child.operations,
+    detail: `${run.child.resolved} of ${run.child.operations} resolved${run.child.firstError ? `; first error: ${run.child.firstError}` : ''}`,
+  }));
+  return {
+    title: '2. Fleet',
+    method: `${int(operations)} operations finish at uniformly random times within ${windowMs / 1000} s (same seeded times ` +
+      'for every client) on an embedded server in the parent process; each client waits on all of them with one ' +
+      'client, in a child process of its own, starting from the running Operation.',
+    tables,
+    targets,
+    checks,
+    data: {
+      passes: runs.map((run) => ({ ...run, child: { ...run.child, settledAt: undefined } })),
+    },
+  };
+}
