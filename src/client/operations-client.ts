@@ -143,7 +143,7 @@ export class OperationsClient {
   /** Poll loops of this client's handles; close() aborts them. */
   readonly #activeRuns = new Set<AbortController>();
   #operationContext: OperationContext | undefined;
-  /** Signals of the calls in progress; close() aborts them (stopping retry sleeps). */
+  /** Signals of the calls waiting to retry; close() aborts them (stopping the sleeps). */
   readonly #activeCalls = new Set<AbortController>();
   #closed = false;
   /** Credential headers in call metadata are refused on a plaintext channel unless allowed. */
@@ -407,23 +407,34 @@ export class OperationsClient {
 
   async #invoke<T>(call: ResolvedCall, attempt: (options: TransportCallOptions) => Promise<T>): Promise<T> {
     call.signal?.throwIfAborted();
-    // One signal for the call: aborted by the caller's signal or by close().
-    const controller = new AbortController();
-    const onUserAbort = () => controller.abort(call.signal!.reason);
-    call.signal?.addEventListener('abort', onUserAbort, { once: true });
-    this.#activeCalls.add(controller);
+    // Made only when a retry must wait: aborted by the caller's signal or by close().
+    let controller: AbortController | undefined;
+    const onUserAbort = () => controller?.abort(call.signal!.reason);
+    const retrySignal = () => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (call.signal?.aborted) controller.abort(call.signal.reason);
+        else call.signal?.addEventListener('abort', onUserAbort, { once: true });
+        if (this.#closed) controller.abort(new ClientClosedError());
+        this.#activeCalls.add(controller);
+      }
+      return controller.signal;
+    };
     try {
       return await callWithRetry(attempt, {
         policy: call.retry,
         deadline: call.deadline,
-        signal: controller.signal,
+        signal: call.signal,
+        retrySignal,
         metadata: call.metadata,
         clock: this.#clock,
         random: this.#random,
       });
     } finally {
-      call.signal?.removeEventListener('abort', onUserAbort);
-      this.#activeCalls.delete(controller);
+      if (controller !== undefined) {
+        call.signal?.removeEventListener('abort', onUserAbort);
+        this.#activeCalls.delete(controller);
+      }
     }
   }
 }

@@ -66,8 +66,43 @@ export function paginate(
   };
   return {
     byPage: pages,
-    async *[Symbol.asyncIterator]() {
-      for await (const page of pages()) yield* page.operations;
+    [Symbol.asyncIterator]: () => itemsOf(pages()[Symbol.asyncIterator]()),
+  };
+}
+
+/**
+ * Items of successive pages. Hand-written rather than `yield*` in an async generator:
+ * that costs several promise hops per item, this one: one `next()` promise (benchmarked
+ * at about a third of the time per item for large listings).
+ */
+function itemsOf(pageIterator: AsyncIterator<ListOperationsResponse>): AsyncIterableIterator<Operation> {
+  let buffer: Operation[] = [];
+  let index = 0;
+  let finished = false;
+  const end: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  return {
+    async next(): Promise<IteratorResult<Operation, undefined>> {
+      while (index >= buffer.length) {
+        if (finished) return end;
+        const page = await pageIterator.next();
+        if (page.done) {
+          finished = true;
+          return end;
+        }
+        buffer = page.value.operations;
+        index = 0;
+      }
+      return { done: false, value: buffer[index++]! };
+    },
+    // `break` in a for-await loop: stop the page iterator, so nothing more is fetched.
+    async return(): Promise<IteratorResult<Operation, undefined>> {
+      finished = true;
+      buffer = [];
+      await pageIterator.return?.();
+      return end;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

@@ -24,7 +24,13 @@ export interface RetryContext {
   readonly policy: ResolvedRetryOptions | false;
   /** Absolute overall deadline, ms since the epoch. */
   readonly deadline: number;
+  /** The caller's signal, if any: enough for the first attempt (close() rejects it in the transport). */
   readonly signal: AbortSignal | undefined;
+  /**
+   * A signal that also aborts on close(); made only when a retry has to wait, so the
+   * common single-attempt call pays for no controller or listener.
+   */
+  readonly retrySignal: () => AbortSignal;
   readonly metadata: Record<string, string> | undefined;
   readonly clock: Clock;
   readonly random: () => number;
@@ -45,7 +51,8 @@ export function isTransient(error: unknown, remainingMs: number): boolean {
 
 /**
  * Runs `attempt` until it succeeds, fails permanently, runs out of retries or the
- * deadline, or the signal aborts (then rejects with the signal's reason).
+ * deadline, or the signal aborts (then rejects with the signal's reason). The first
+ * attempt is a plain call; p-retry takes over only after a transient failure.
  *
  * @internal
  */
@@ -53,9 +60,9 @@ export async function callWithRetry<T>(
   attempt: (options: TransportCallOptions) => Promise<T>,
   context: RetryContext,
 ): Promise<T> {
-  const { policy, deadline, signal, metadata, clock, random } = context;
+  const { policy, deadline, metadata, clock, random } = context;
   let attempts = 0;
-  const runAttempt = () => {
+  const runAttempt = (signal: AbortSignal | undefined) => {
     attempts++;
     const attemptDeadline = policy && policy.attemptTimeoutMs !== undefined
       ? Math.min(deadline, clock.now() + policy.attemptTimeoutMs)
@@ -65,30 +72,44 @@ export async function callWithRetry<T>(
     if (metadata) options.metadata = metadata;
     return attempt(options);
   };
+
+  let firstError: unknown;
   try {
-    if (!policy) return await runAttempt();
-    return await pRetry(runAttempt, {
-      retries: policy.retries,
-      // p-retry's own sleep is disabled: shouldRetry sleeps with our policy and clock.
+    return await runAttempt(context.signal);
+  } catch (error) {
+    if (context.signal?.aborted) throw context.signal.reason;
+    if (!policy || policy.retries === 0) throw error;
+    firstError = error;
+  }
+
+  // From here on, waits and attempts must also stop when the client closes.
+  const signal = context.retrySignal();
+  /** Decides on retry number `retry` (1-based) after `error`, and waits for it. */
+  const waitBeforeRetry = async (error: unknown, retry: number): Promise<boolean> => {
+    signal.throwIfAborted();
+    const remainingMs = deadline - clock.now();
+    if (!isTransient(error, remainingMs)) return false;
+    const serverDelayMs = retryDelayFromDetails((error as RpcError).details);
+    // A server asking for more time than the deadline leaves: fail now, not later.
+    if (serverDelayMs !== undefined && serverDelayMs >= remainingMs) return false;
+    const bounds = serverDelayMs === undefined ? { remainingMs } : { remainingMs, floorMs: serverDelayMs };
+    const delayMs = backoffDelay(retry, policy, random(), bounds);
+    if (delayMs >= remainingMs) return false;
+    await clock.sleep(delayMs, signal);
+    return true;
+  };
+  try {
+    if (!(await waitBeforeRetry(firstError, 1))) throw firstError;
+    return await pRetry(() => runAttempt(signal), {
+      retries: policy.retries - 1,
+      // p-retry's own sleep is disabled: waitBeforeRetry sleeps with our policy and clock.
       minTimeout: 0,
       factor: 1,
-      shouldRetry: async ({ error, retriesConsumed }) => {
-        signal?.throwIfAborted();
-        const remainingMs = deadline - clock.now();
-        if (!isTransient(error, remainingMs)) return false;
-        const serverDelayMs = retryDelayFromDetails((error as RpcError).details);
-        // A server asking for more time than the deadline leaves: fail now, not later.
-        if (serverDelayMs !== undefined && serverDelayMs >= remainingMs) return false;
-        const bounds = serverDelayMs === undefined ? { remainingMs } : { remainingMs, floorMs: serverDelayMs };
-        const delayMs = backoffDelay(retriesConsumed + 1, policy, random(), bounds);
-        if (delayMs >= remainingMs) return false;
-        await clock.sleep(delayMs, signal);
-        return true;
-      },
+      shouldRetry: ({ error, retriesConsumed }) => waitBeforeRetry(error, retriesConsumed + 2),
     });
   } catch (error) {
     // p-retry wraps non-Error abort reasons; the caller must get the reason itself.
-    if (signal?.aborted) throw signal.reason;
+    if (signal.aborted) throw signal.reason;
     if (error instanceof RpcError && error.attempts !== attempts) {
       throw new RpcError(error.method, error.status, { attempts, cause: error.cause });
     }

@@ -180,9 +180,10 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
 
     return new Promise<R>((resolve, reject) => {
-      const stopTimer = new AbortController();
+      // Allocated only for a caller with a timeout: a fleet of plain waits stays small.
+      const stopTimer = timeoutMs === undefined ? undefined : new AbortController();
       const detach = () => {
-        stopTimer.abort();
+        stopTimer?.abort();
         signal?.removeEventListener('abort', onAbort);
       };
       const observer: Observer<R, M> = {
@@ -202,7 +203,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       };
       const onAbort = () => leave(signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) {
+      if (stopTimer !== undefined && timeoutMs !== undefined) {
         const limit = timeoutMs;
         this.#context.clock.sleep(limit, stopTimer.signal).then(
           () => leave(new PollTimeoutError(this.name, limit, this.#latest)),
@@ -368,9 +369,9 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     this.#run = run;
     const { clock, activeRuns } = this.#context;
     activeRuns.add(run);
-    const stopDeadline = new AbortController();
     const { totalTimeoutMs } = this.#settings.polling;
-    if (totalTimeoutMs !== undefined) {
+    const stopDeadline = totalTimeoutMs === undefined ? undefined : new AbortController();
+    if (stopDeadline !== undefined && totalTimeoutMs !== undefined) {
       // The deadline aborts the loop itself: it fires on time, in a sleep or mid-RPC.
       clock.sleep(totalTimeoutMs, stopDeadline.signal).then(
         () => run.abort(new PollTimeoutError(this.name, totalTimeoutMs, this.#latest)),
@@ -401,7 +402,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
         for (const observer of observers) observer.end(error);
       },
     ).finally(() => {
-      stopDeadline.abort();
+      stopDeadline?.abort();
       activeRuns.delete(run);
       if (this.#run === run) this.#run = undefined;
     });
