@@ -92,7 +92,7 @@ function itemsOf(pageIterator: AsyncIterator<ListOperationsResponse>): AsyncIter
         buffer = page.value.operations;
         index = 0;
       }
-      return { done: false, value: buffer[index++]! };
+      return { done: false, value: buffer[index++] };
     },
     // `break` in a for-await loop: stop the page iterator, so nothing more is fetched.
     async return(): Promise<IteratorResult<Operation, undefined>> {
