@@ -4,7 +4,7 @@
  */
 process.env.METADATA_SERVER_DETECTION = 'none';
 
-const { installLoopbackGuard } = await import('./lib/loopback-guard.js');
+const { installLoopbackGuard } = await import('../test/helpers/loopback-guard.js');
 installLoopbackGuard();
 const { runFleetChild } = await import('./lib/fleet-worker.js');
 await runFleetChild();

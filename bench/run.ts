@@ -19,7 +19,7 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 
 // Type imports are erased; everything else loads after the line above, so no module
 // sees another setting.
-const { installLoopbackGuard } = await import('./lib/loopback-guard.js');
+const { installLoopbackGuard } = await import('../test/helpers/loopback-guard.js');
 installLoopbackGuard();
 
 const { mkdirSync, renameSync, writeFileSync } = await import('node:fs');

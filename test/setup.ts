@@ -6,37 +6,12 @@
  * - the run fails if, after the last test, anything still keeps Node alive (a socket,
  *   a server, a ref'd timer): every test must clean up what it starts.
  */
-import net from 'node:net';
+import { installLoopbackGuard } from './helpers/loopback-guard.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
 const blockedConnections: string[] = [];
-
-/** The host a `socket.connect(...)` call targets; undefined for IPC paths. */
-function connectHost(args: unknown[]): string | undefined {
-  const [first, second] = args;
-  if (typeof first === 'object' && first !== null) {
-    const options = first as { host?: string; path?: string };
-    if (options.path !== undefined) return undefined;
-    return options.host ?? 'localhost';
-  }
-  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
-    return typeof second === 'string' ? second : 'localhost';
-  }
-  return undefined;
-}
-
-// eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied below with the socket as `this`
-const originalConnect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
-  const host = connectHost(args);
-  if (host !== undefined && !LOOPBACK.has(host)) {
-    blockedConnections.push(host);
-    throw new Error(`Network rule: a test tried to connect to ${host}; only loopback is allowed.`);
-  }
-  return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-};
+installLoopbackGuard('a test', (host) => blockedConnections.push(host));
 
 function liveResources(): string[] {
   return process.getActiveResourcesInfo().filter((resource) => !PROCESS_RESOURCES.has(resource));

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { InMemoryOperationsServer } from '../../src/testing.js';
+import { seededRandom } from '../../test/helpers/random.js';
 import type { ChildMessage, FleetChildConfig, FleetChildResult, FleetVariant, ParentMessage } from '../lib/fleet-protocol.js';
 import { REPO_ROOT } from '../lib/machine.js';
 import { jobResult, smallProgress } from '../lib/payloads.js';
@@ -21,17 +22,6 @@ const LABELS: Readonly<Record<FleetVariant, string>> = {
   gax: 'gax `Operation.promise()` (defaults)',
 };
 
-/** A small seeded generator (mulberry32): the same finishing times for every client. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FleetRun {
   variant: FleetVariant;
@@ -110,7 +100,7 @@ async function measure(prepared: Prepared, operations: number, windowMs: number,
     const ready = await withTimeout(child.next(), 60_000, `${variant} fleet child start`);
     if (ready.type !== 'ready') throw new Error(`fleet child (${variant}): ${ready.type === 'error' ? ready.message : ready.type}`);
 
-    const random = seeded(20_260_101);
+    const random = seededRandom(20_260_101);
     const names: string[] = [];
     const finishAt: number[] = [];
     const completedAt = new Array<number>(operations).fill(Number.NaN);

@@ -21,6 +21,7 @@
  * Loopback only: the server binds 127.0.0.1 and the client talks to it in plaintext.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { seededRandom } from '../helpers/random.js';
 import { TypeRegistry } from '../../src/any/type-registry.js';
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { OperationCancelledError, OperationFailedError, RpcError } from '../../src/errors.js';
@@ -117,17 +118,6 @@ const PROCESS_RESOURCES = new Set(['TTYWrap', 'PipeWrap', 'FSReqCallback', 'FSRe
 const FAILURE_CODES = [3, 5, 7, 8, 9, 10, 13] as const;
 const CANCELLED_MESSAGE = 'Operation cancelled by the client';
 
-/** mulberry32: a small seeded PRNG, good enough to spread test timings reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Live resources by name (with repeats), without the process' own. */
 export function liveResources(): string[] {
