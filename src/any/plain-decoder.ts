@@ -90,14 +90,24 @@ interface Utf8Sliceable { utf8Slice(start: number, end: number): string }
 const nativeUtf8Slice = (Buffer.prototype as unknown as Partial<Utf8Sliceable>).utf8Slice;
 const textDecoder = new TextDecoder();
 
-/** Reads a length-prefixed UTF-8 string, refusing one that runs past the message. */
-function readString(r: protobuf.Reader): string {
+/**
+ * Moves past a length-prefixed value and returns where its bytes start (they end at
+ * `r.pos`); refuses one that runs past the message.
+ */
+function skipLengthPrefixed(r: protobuf.Reader): number {
   const length = r.uint32();
   const start = r.pos;
   const end = start + length;
   if (end > r.len) throw new RangeError(`index out of range: ${start} + ${length} > ${r.len}`);
   r.pos = end;
-  if (length === 0) return '';
+  return start;
+}
+
+/** Reads a length-prefixed UTF-8 string. */
+function readString(r: protobuf.Reader): string {
+  const start = skipLengthPrefixed(r);
+  const end = r.pos;
+  if (start === end) return '';
   // Node's native slice beats protobufjs' JavaScript UTF-8 decoder from ~8 bytes on.
   return nativeUtf8Slice !== undefined
     ? nativeUtf8Slice.call(r.buf, start, end)
@@ -106,11 +116,8 @@ function readString(r: protobuf.Reader): string {
 
 /** Reads a length-prefixed `bytes` value as a plain `Uint8Array` view (no copy). */
 function readBytes(r: protobuf.Reader): Uint8Array {
-  const length = r.uint32();
-  const start = r.pos;
-  const end = start + length;
-  if (end > r.len) throw new RangeError(`index out of range: ${start} + ${length} > ${r.len}`);
-  r.pos = end;
+  const start = skipLengthPrefixed(r);
+  const length = r.pos - start;
   if (length === 0) return EMPTY_BYTES;
   const buf = r.buf;
   return new Uint8Array(buf.buffer, buf.byteOffset + start, length);

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
+import { LongRunningError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -35,7 +36,7 @@ export function googleProtosDir(): string {
     }
     dir = path.dirname(dir);
   }
-  throw new Error(`Cannot find google/longrunning/operations.proto near ${entry}; is google-gax installed?`);
+  throw new LongRunningError(`Cannot find google/longrunning/operations.proto near ${entry}; is google-gax installed?`);
 }
 
 /**

@@ -462,7 +462,16 @@ export class TypeRegistry {
     let type = this.#root === undefined ? undefined : lookupExact(this.#root, name);
     if (!isType(type)) type = lookupExact(wellKnownRoot(), name);
     if (!isType(type)) return undefined;
-    entry = { name, type, decode: plainDecoderFor(type) };
+    let decode: PlainDecoder;
+    try {
+      decode = plainDecoderFor(type);
+    } catch (error) {
+      // Only a malformed schema gets here (e.g. an invalid field number in a JSON Root).
+      throw new TypeMismatchError(name, undefined,
+        `Cannot decode messages of type ${name}: its schema is malformed (${error instanceof Error ? error.message : String(error)}).`,
+        { cause: error });
+    }
+    entry = { name, type, decode };
     this.#byName.set(name, entry);
     return entry;
   }

@@ -16,7 +16,7 @@ import { InvalidArgumentError, OperationsClient, TypeRegistry } from '../index.j
 import { CREDENTIAL_METADATA_KEYS } from '../client/validate.js';
 import { UsageError } from './exit-codes.js';
 
-/** The common flags that say how to connect and decode. @internal */
+/** The common flags that say how to connect (types are loaded by {@link loadTypes}). @internal */
 export interface ConnectionFlags {
   /** `host:port`, from `--address` or `LONGRUNNING_ADDRESS`. */
   readonly address: string | undefined;
@@ -25,8 +25,6 @@ export interface ConnectionFlags {
   readonly ca: string | undefined;
   /** `--header 'name: value'`, repeatable. */
   readonly headers: readonly string[];
-  readonly protos: readonly string[];
-  readonly includes: readonly string[];
 }
 
 /** gRPC header names as the SDK accepts them: lowercase, not reserved. */

@@ -123,8 +123,6 @@ export class Session {
       insecure: this.flags.insecure,
       ca: this.flags.ca,
       headers: this.flags.header,
-      protos: this.flags.proto,
-      includes: this.flags.include,
     }, types);
     this.#client = client;
     return { client, decoder: new AnyDecoder(types, expected) };

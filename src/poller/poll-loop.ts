@@ -164,6 +164,9 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   }
 }
 
+/** The abort reason of an interrupted wait; it never reaches a caller. */
+const WAIT_INTERRUPTED = Symbol('wait interrupted to shorten its slice');
+
 /** A signal for one WaitOperation: aborted with the run, or alone by `interrupt()`. */
 function interruptibleSlice(run: AbortSignal) {
   const controller = new AbortController();
@@ -175,7 +178,7 @@ function interruptibleSlice(run: AbortSignal) {
     interrupt: () => {
       if (controller.signal.aborted) return;
       interrupted = true;
-      controller.abort(new Error('wait interrupted to shorten its slice'));
+      controller.abort(WAIT_INTERRUPTED);
     },
     interrupted: () => interrupted && !run.aborted,
     dispose: () => run.removeEventListener('abort', forward),

@@ -51,11 +51,12 @@ export function encodePageToken(lastName: string, key: ListingKey): string {
  */
 export function decodePageToken(token: string, key: ListingKey): string {
   let body: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/u.test(token)) throw new Error('not base64url');
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    body = undefined;
+  if (/^[A-Za-z0-9_-]+$/u.test(token)) {
+    try {
+      body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    } catch {
+      body = undefined; // not JSON: reported below like any foreign token
+    }
   }
   const { v, after, key: tokenKey } = (body ?? {}) as Partial<TokenBody>;
   if (v !== TOKEN_VERSION || typeof after !== 'string' || typeof tokenKey !== 'string') {

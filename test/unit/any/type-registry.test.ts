@@ -419,6 +419,14 @@ describe('any/type-registry', () => {
   });
 
   describe('errors', () => {
+    it('a malformed schema (a JSON Root with field number 0) is a TypeMismatchError naming the type, with the cause', () => {
+      const root = protobuf.Root.fromJSON({ nested: { x: { nested: { Bad: { fields: { a: { type: 'string', id: 0 } } } } } } });
+      const error = thrown(() => TypeRegistry.fromRoot(root).unpack({ typeUrl: 'type.googleapis.com/x.Bad', value: new Uint8Array() }));
+      expect(error).to.be.instanceOf(TypeMismatchError);
+      expect((error as TypeMismatchError).message).to.contain('x.Bad').and.contain('malformed');
+      expect((error as TypeMismatchError).cause).to.be.instanceOf(Error);
+    });
+
     it('names both types when the Any holds another type than expected', () => {
       const any = types.pack('google.protobuf.Empty', {});
       const error = mismatch(() => types.unpack(any, 'example.v1.ExportResponse'));
