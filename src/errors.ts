@@ -90,8 +90,15 @@ export class RpcError extends LongRunningError {
   readonly status: Status;
   /** How many attempts were made, retries included. */
   readonly attempts: number;
+  /**
+   * True when the call failed without a connection to the server (it could not
+   * connect, or the connection was lost): the status is the client's own, not the
+   * server's. An operation handle that never reached its server fails on such an error
+   * instead of waiting for a server that may not exist.
+   */
+  readonly noConnection: boolean;
 
-  constructor(method: string, status: Status, options?: { attempts?: number; cause?: unknown }) {
+  constructor(method: string, status: Status, options?: { attempts?: number; cause?: unknown; noConnection?: boolean }) {
     super(`${method} failed with ${codeName(status.code)}${status.message ? `: ${status.message}` : ''}`,
       options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = status.code;
@@ -99,6 +106,7 @@ export class RpcError extends LongRunningError {
     this.details = status.details;
     this.status = status;
     this.attempts = options?.attempts ?? 1;
+    this.noConnection = options?.noConnection ?? false;
   }
 }
 

@@ -215,4 +215,11 @@ export interface PollingOptions {
    * @defaultValue 2000
    */
   progressIntervalMs?: number;
+  /**
+   * How long a wait rides out failures to reach a server it has reached before (a
+   * restart, a network outage) before it fails with the last error, in milliseconds.
+   * A server that was never reached fails the wait at once, as a single call would.
+   * @defaultValue 600000 (10 minutes)
+   */
+  maxOutageMs?: number;
 }

@@ -12,6 +12,7 @@ import {
 import { normalizeOperation, type OperationInput } from '../operation/normalize.js';
 import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../poller/defaults.js';
+import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { GrpcOperationsTransport, type GrpcTransportOptions } from '../transport/grpc-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
@@ -102,7 +103,13 @@ interface ResolvedCall {
   readonly retry: ResolvedRetryOptions | false;
   readonly signal: AbortSignal | undefined;
   readonly metadata: Record<string, string> | undefined;
+  /** The shortest attempt deadline (a wait's hold plus grace), whatever `attemptTimeoutMs` says. */
+  readonly minimumAttemptMs: number | undefined;
+  /** Hold attempts while the channel reconnects (the handles' polls, once the server was reached). */
+  readonly waitForReady: boolean;
 }
+
+const UNIMPLEMENTED = 12;
 
 const TRANSPORT_KEYS = [
   'address', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain', 'allowInsecureCredentials',
@@ -138,8 +145,11 @@ export class OperationsClient {
   readonly #random: () => number;
   readonly #types: TypeRegistry;
   readonly #polling: ResolvedPolling;
-  /** Shared by this client's handles, so UNIMPLEMENTED WaitOperation costs one RPC. */
-  readonly #capabilities = { waitOperationUnsupported: false };
+  /**
+   * What this client's handles learn about the server: whether it was ever reached,
+   * and whether it serves WaitOperation (probed once for all handles, re-probed later).
+   */
+  readonly #server = new ServerState();
   /** Poll loops of this client's handles; close() aborts them. */
   readonly #activeRuns = new Set<AbortController>();
   #operationContext: OperationContext | undefined;
@@ -188,7 +198,11 @@ export class OperationsClient {
    * @throws {@link RpcError} when the RPC fails (e.g. NOT_FOUND).
    */
   async getOperation(request: OperationNameRequest, options?: CallOptions): Promise<Operation> {
-    const { name, call } = this.#resolveNamedCall('getOperation', request, options);
+    return this.#getOperation(request, options, false);
+  }
+
+  async #getOperation(request: OperationNameRequest, options: CallOptions | undefined, waitForReady: boolean): Promise<Operation> {
+    const { name, call } = this.#resolveNamedCall('getOperation', request, options, waitForReady);
     return this.#invoke(call, (attempt) => this.#transport.getOperation({ name }, attempt));
   }
 
@@ -264,12 +278,24 @@ export class OperationsClient {
    * @throws {@link RpcError} when the RPC fails (UNIMPLEMENTED if the server has no WaitOperation).
    */
   async waitOperation(request: WaitOperationRequest, options?: CallOptions): Promise<Operation> {
+    // What the answer says about WaitOperation support serves this client's handles too.
+    try {
+      const operation = await this.#waitOperation(request, options, false);
+      this.#server.markWaitSupported();
+      return operation;
+    } catch (error) {
+      if (error instanceof RpcError && error.code === UNIMPLEMENTED) this.#server.markWaitUnsupported(this.#clock.now());
+      throw error;
+    }
+  }
+
+  async #waitOperation(request: WaitOperationRequest, options: CallOptions | undefined, waitForReady: boolean): Promise<Operation> {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
     const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0 });
     const waitRequest: WaitOperationRequest = timeoutMs === undefined ? { name } : { name, timeoutMs };
     const minimumTimeoutMs = timeoutMs === undefined ? undefined : timeoutMs + CLIENT_DEFAULTS.waitDeadlineGraceMs;
-    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs);
+    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, waitForReady);
     return this.#invoke(call, (attempt) => this.#transport.waitOperation(waitRequest, attempt));
   }
 
@@ -362,12 +388,12 @@ export class OperationsClient {
   #context(): OperationContext {
     this.#operationContext ??= {
       rpcs: {
-        getOperation: async (name, { signal }) =>
-          checkAnswerNames(name, 'GetOperation', await this.getOperation({ name }, { signal })),
-        waitOperation: async (name, waitMs, { signal }) =>
-          checkAnswerNames(name, 'WaitOperation', await this.waitOperation({ name, timeoutMs: waitMs }, { signal })),
+        getOperation: async (name, { signal, waitForReady }) =>
+          checkAnswerNames(name, 'GetOperation', await this.#getOperation({ name }, { signal }, waitForReady)),
+        waitOperation: async (name, waitMs, { signal, waitForReady }) => checkAnswerNames(name, 'WaitOperation',
+          await this.#waitOperation({ name, timeoutMs: waitMs }, { signal }, waitForReady)),
       },
-      capabilities: this.#capabilities,
+      server: this.#server,
       types: this.#types,
       clock: this.#clock,
       random: this.#random,
@@ -381,13 +407,17 @@ export class OperationsClient {
   }
 
   /** Validates a request that names one operation, and its call options. */
-  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined): { name: string; call: ResolvedCall } {
+  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined, waitForReady = false): { name: string; call: ResolvedCall } {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
-    return { name, call: this.#resolveCall(method, options) };
+    return { name, call: this.#resolveCall(method, options, undefined, waitForReady) };
   }
 
-  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number): ResolvedCall {
+  /**
+   * @param minimumTimeoutMs - The least time the call needs (a wait: its hold plus
+   *   grace): it raises the default deadline and every attempt's deadline.
+   */
+  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, waitForReady = false): ResolvedCall {
     checkObject(options, 'options', true);
     const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0 });
     const signal = checkSignal(options?.signal, 'options.signal');
@@ -402,7 +432,9 @@ export class OperationsClient {
     const retry = resolveRetry(options?.retry, 'options.retry', this.#retry);
     if (this.closed) throw new ClientClosedError(method);
     const timeoutMs = explicitTimeoutMs ?? Math.max(this.#timeoutMs, minimumTimeoutMs ?? 0);
-    return { deadline: this.#clock.now() + timeoutMs, retry, signal, metadata };
+    return {
+      deadline: this.#clock.now() + timeoutMs, retry, signal, metadata, minimumAttemptMs: minimumTimeoutMs, waitForReady,
+    };
   }
 
   async #invoke<T>(call: ResolvedCall, attempt: (options: TransportCallOptions) => Promise<T>): Promise<T> {
@@ -421,15 +453,22 @@ export class OperationsClient {
       return controller.signal;
     };
     try {
-      return await callWithRetry(attempt, {
+      const result = await callWithRetry(attempt, {
         policy: call.retry,
         deadline: call.deadline,
         signal: call.signal,
         retrySignal,
         metadata: call.metadata,
+        waitForReady: call.waitForReady,
+        minimumAttemptMs: call.minimumAttemptMs,
         clock: this.#clock,
         random: this.#random,
       });
+      this.#server.reached = true;
+      return result;
+    } catch (error) {
+      if (error instanceof RpcError && !error.noConnection) this.#server.reached = true;
+      throw error;
     } finally {
       if (controller !== undefined) {
         call.signal?.removeEventListener('abort', onUserAbort);

@@ -32,6 +32,13 @@ export interface RetryContext {
    */
   readonly retrySignal: () => AbortSignal;
   readonly metadata: Record<string, string> | undefined;
+  /** Passed to every attempt: hold it while the channel has no connection. */
+  readonly waitForReady: boolean;
+  /**
+   * The shortest deadline an attempt may get, whatever `attemptTimeoutMs` says: a
+   * WaitOperation attempt must outlast the wait it asks the server for.
+   */
+  readonly minimumAttemptMs: number | undefined;
   readonly clock: Clock;
   readonly random: () => number;
 }
@@ -60,16 +67,18 @@ export async function callWithRetry<T>(
   attempt: (options: TransportCallOptions) => Promise<T>,
   context: RetryContext,
 ): Promise<T> {
-  const { policy, deadline, metadata, clock, random } = context;
+  const { policy, deadline, metadata, clock, random, minimumAttemptMs } = context;
+  const attemptTimeoutMs = policy && policy.attemptTimeoutMs !== undefined
+    ? Math.max(policy.attemptTimeoutMs, minimumAttemptMs ?? 0)
+    : undefined;
   let attempts = 0;
   const runAttempt = (signal: AbortSignal | undefined) => {
     attempts++;
-    const attemptDeadline = policy && policy.attemptTimeoutMs !== undefined
-      ? Math.min(deadline, clock.now() + policy.attemptTimeoutMs)
-      : deadline;
+    const attemptDeadline = attemptTimeoutMs === undefined ? deadline : Math.min(deadline, clock.now() + attemptTimeoutMs);
     const options: TransportCallOptions = { deadline: attemptDeadline };
     if (signal) options.signal = signal;
     if (metadata) options.metadata = metadata;
+    if (context.waitForReady) options.waitForReady = true;
     return attempt(options);
   };
 
@@ -111,7 +120,7 @@ export async function callWithRetry<T>(
     // p-retry wraps non-Error abort reasons; the caller must get the reason itself.
     if (signal.aborted) throw signal.reason;
     if (error instanceof RpcError && error.attempts !== attempts) {
-      throw new RpcError(error.method, error.status, { attempts, cause: error.cause });
+      throw new RpcError(error.method, error.status, { attempts, cause: error.cause, noConnection: error.noConnection });
     }
     throw error;
   }

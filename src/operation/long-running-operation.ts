@@ -14,9 +14,8 @@ import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
 import type { ResolvedPolling } from '../poller/defaults.js';
-import {
-  pollUntilDone, type OperationRpcs, type ServerCapabilities, type WaitInFlight,
-} from '../poller/poll-loop.js';
+import { pollUntilDone, type OperationRpcs, type WaitInFlight } from '../poller/poll-loop.js';
+import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';
 import type { CallOptions, Operation, OperationSnapshot, PollingOptions, Status } from '../types.js';
 import type { ResumeToken } from './resume-token.js';
@@ -38,7 +37,7 @@ export interface WaitOptions {
  */
 export interface OperationContext {
   readonly rpcs: OperationRpcs;
-  readonly capabilities: ServerCapabilities;
+  readonly server: ServerState;
   readonly types: TypeRegistry;
   readonly clock: Clock;
   readonly random: () => number;
@@ -382,7 +381,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       name: this.name,
       policy: this.#settings.polling,
       rpcs: this.#context.rpcs,
-      capabilities: this.#context.capabilities,
+      server: this.#context.server,
       clock,
       random: this.#context.random,
       signal: run.signal,

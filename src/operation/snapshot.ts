@@ -4,20 +4,10 @@
  * @internal
  * @module
  */
-import type { Any, Operation, Status } from '../types.js';
+import { sameAny } from '../any/equality.js';
+import type { Operation, Status } from '../types.js';
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether two Anys hold the same type and bytes (both absent counts as same). @internal */
-export function sameAny(a: Any | undefined, b: Any | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.typeUrl === b.typeUrl && sameBytes(a.value, b.value);
-}
+export { sameAny };
 
 function sameStatus(a: Status | undefined, b: Status | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;

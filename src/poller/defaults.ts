@@ -18,6 +18,7 @@ export interface ResolvedPolling {
   readonly totalTimeoutMs: number | undefined;
   readonly waitSliceMs: number;
   readonly progressIntervalMs: number;
+  readonly maxOutageMs: number;
 }
 
 /**
@@ -51,6 +52,12 @@ export const POLLING_DEFAULTS: ResolvedPolling = Object.freeze({
    * otherwise refresh once per slice. Detection of done stays immediate either way.
    */
   progressIntervalMs: 2_000,
+  /**
+   * Once the server was reached, a wait rides out failures to reach it (a restart, a
+   * network outage) for this long, then fails with the last error: long enough for
+   * restarts and rolling deploys, short enough that a server gone for good is reported.
+   */
+  maxOutageMs: 600_000,
 });
 
 const STRATEGIES = new Set(['auto', 'wait', 'poll']);
@@ -85,5 +92,6 @@ export function resolvePolling(options: PollingOptions | undefined, base: Resolv
     totalTimeoutMs: numberOption(options.totalTimeoutMs, `${argument}.totalTimeoutMs`, 0) ?? base.totalTimeoutMs,
     waitSliceMs: numberOption(options.waitSliceMs, `${argument}.waitSliceMs`, 1) ?? base.waitSliceMs,
     progressIntervalMs: numberOption(options.progressIntervalMs, `${argument}.progressIntervalMs`, 1) ?? base.progressIntervalMs,
+    maxOutageMs: numberOption(options.maxOutageMs, `${argument}.maxOutageMs`, 0) ?? base.maxOutageMs,
   };
 }

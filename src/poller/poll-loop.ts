@@ -6,27 +6,31 @@
  * @internal
  * @module
  */
+import { sameAny } from '../any/equality.js';
 import { RpcError } from '../errors.js';
-import { backoffDelay } from '../time/backoff.js';
+import { retryDelayFromDetails } from '../transport/codec.js';
+import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import type { Operation } from '../types.js';
 import type { ResolvedPolling } from './defaults.js';
+import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
+
+/** How the loop wants one RPC sent. @internal */
+export interface PollCallOptions {
+  readonly signal: AbortSignal;
+  /**
+   * Queue the call while the channel is (re)connecting instead of failing it at once:
+   * set once the server has been reached, so an outage costs one pending call per
+   * handle (no retry storm) and the call goes out as soon as the server is back.
+   */
+  readonly waitForReady: boolean;
+}
 
 /** The RPCs the poller needs, with the client's deadlines and retries applied. @internal */
 export interface OperationRpcs {
-  getOperation(name: string, options: { signal: AbortSignal }): Promise<Operation>;
+  getOperation(name: string, options: PollCallOptions): Promise<Operation>;
   /** Asks the server to hold the call up to `waitMs`. */
-  waitOperation(name: string, waitMs: number, options: { signal: AbortSignal }): Promise<Operation>;
-}
-
-/**
- * What a client remembers across operations: once its server answered WaitOperation
- * with UNIMPLEMENTED, `'auto'` polling goes straight to GetOperation.
- *
- * @internal
- */
-export interface ServerCapabilities {
-  waitOperationUnsupported: boolean;
+  waitOperation(name: string, waitMs: number, options: PollCallOptions): Promise<Operation>;
 }
 
 /** @internal */
@@ -34,7 +38,7 @@ export interface PollLoopOptions {
   readonly name: string;
   readonly policy: ResolvedPolling;
   readonly rpcs: OperationRpcs;
-  readonly capabilities: ServerCapabilities;
+  readonly server: ServerState;
   readonly clock: Clock;
   readonly random: () => number;
   /** Aborting ends the loop at once with the signal's reason; no RPC follows. */
@@ -71,6 +75,27 @@ export interface WaitInFlight {
 const UNIMPLEMENTED = 12;
 
 /**
+ * A WaitOperation answered (not done) sooner than this, and sooner than half its slice,
+ * is an immediate answer; anything later, the server held the call (until progress, or
+ * up to its own cap) and the loop waits again at once. Immediate answers are spaced at
+ * least this far apart, and a run of them with an unchanged state follows the poll
+ * schedule: a server that ignores the timeout costs what polling would, never a hot loop.
+ *
+ * @internal
+ */
+export const IMMEDIATE_ANSWER_MS = 100;
+
+/**
+ * The longest pause between attempts after transient failures (unless the server's
+ * RetryInfo asks for more): after an outage the next attempt is never far away.
+ * While the server is down, calls wait for the connection rather than fail, so a short
+ * pause does not turn into a retry storm.
+ *
+ * @internal
+ */
+export const FAILURE_MAX_DELAY_MS = 2_000;
+
+/**
  * Codes after which polling carries on with backoff: the operation is still there,
  * the server or the network is having a moment. Anything else (NOT_FOUND,
  * PERMISSION_DENIED, INVALID_ARGUMENT, UNAUTHENTICATED, ...) ends the wait.
@@ -92,76 +117,165 @@ export function isTransientForPolling(error: unknown): boolean {
   return error instanceof RpcError && TRANSIENT_POLLING_CODES.has(error.code);
 }
 
+/** The RPC one iteration sends. */
+type Step =
+  | { readonly method: 'get' }
+  | { readonly method: 'wait'; readonly sliceMs: number; readonly probe: WaitProbe | undefined };
+
 /**
  * Polls until the operation is done and returns the done state. Transient RPC
  * failures back off and retry without ending the wait; permanent ones, errors thrown
- * by `onOperation`, and aborts end it.
+ * by `onOperation`, and aborts end it. So does a failure to connect before the server
+ * was ever reached, and an outage longer than `policy.maxOutageMs`.
  *
  * @internal
  */
 export async function pollUntilDone(options: PollLoopOptions): Promise<Operation> {
-  const { name, policy, rpcs, capabilities, clock, random, signal, onOperation } = options;
-  let useWait = policy.strategy === 'wait' || (policy.strategy === 'auto' && !capabilities.waitOperationUnsupported);
+  const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
+  const failurePolicy: BackoffPolicy = { ...policy, maxDelayMs: Math.min(policy.maxDelayMs, FAILURE_MAX_DELAY_MS) };
   let needInitialState = !options.hasInitialState;
+  /** Polls (or unproductive immediate waits) in a row: the poll schedule's position. */
   let polls = 0;
+  let immediateAnswers = 0;
   let consecutiveFailures = 0;
-  let delayMs = needInitialState || useWait ? 0 : backoffDelay(1, policy, random());
-  if (delayMs > 0) polls = 1;
+  /** The last time the server answered anything, for the outage bound. */
+  let reachedAt = clock.now();
+  let previous: Operation | undefined;
+  let delayMs = 0;
+  if (!needInitialState && !wantsToWait(policy, server, clock.now())) {
+    polls = 1;
+    delayMs = backoffDelay(1, policy, random());
+  }
 
   for (;;) {
     if (delayMs > 0) await clock.sleep(delayMs, signal);
     signal.throwIfAborted();
-    let operation: Operation;
+    const step = nextStep();
+    if (step === 'await-probe') {
+      // Another handle is asking whether the server serves WaitOperation: its answer
+      // decides for this one too, so a fleet of new handles sends one probe, not one each.
+      await abortable(server.probeSettled(), signal);
+      continue;
+    }
     const startedAt = clock.now();
-    const waiting = useWait && !needInitialState;
-    const sliceMs = waiting ? options.waitSliceMs?.() ?? policy.waitSliceMs : 0;
-    const slice = waiting ? interruptibleSlice(signal) : undefined;
-    if (slice && options.waitInFlight) options.waitInFlight.current = { sliceMs, interrupt: slice.interrupt };
+    const slice = step.method === 'wait' ? interruptibleSlice(signal) : undefined;
+    if (slice && step.method === 'wait' && options.waitInFlight) {
+      options.waitInFlight.current = { sliceMs: step.sliceMs, interrupt: slice.interrupt };
+    }
+    const callOptions = { signal: slice?.signal ?? signal, waitForReady: server.reached };
+    let operation: Operation;
     try {
-      operation = slice
-        ? await rpcs.waitOperation(name, sliceMs, { signal: slice.signal })
-        : await rpcs.getOperation(name, { signal });
+      operation = step.method === 'wait'
+        ? await rpcs.waitOperation(name, step.sliceMs, callOptions)
+        : await rpcs.getOperation(name, callOptions);
       // An answer that raced the abort is dropped: no state is reported after it.
       signal.throwIfAborted();
     } catch (error) {
+      if (step.method === 'wait') step.probe?.settle(probeFinding(error));
       signal.throwIfAborted();
       if (slice?.interrupted()) {
         delayMs = 0;
         continue;
       }
-      const waitRejected = waiting && error instanceof RpcError && error.code === UNIMPLEMENTED;
-      if (waitRejected && policy.strategy === 'auto') {
-        capabilities.waitOperationUnsupported = true;
-        useWait = false;
+      if (step.method === 'wait' && policy.strategy === 'auto' && isUnimplemented(error)) {
+        server.markWaitUnsupported(clock.now());
         polls++;
         delayMs = backoffDelay(polls, policy, random());
         continue;
       }
       if (!isTransientForPolling(error)) throw error;
+      const rpcError = error as RpcError;
+      // Never reached: fail as the call itself would, not wait silently forever.
+      if (rpcError.noConnection && !server.reached) throw error;
+      if (!rpcError.noConnection) reachedAt = clock.now();
+      if (clock.now() - reachedAt >= policy.maxOutageMs) throw error;
       consecutiveFailures++;
-      delayMs = backoffDelay(consecutiveFailures, policy, random());
+      // A server's RetryInfo is a floor: it sees no RPC for this operation before then.
+      const serverDelayMs = retryDelayFromDetails(rpcError.details);
+      const bounds = serverDelayMs === undefined ? {} : { floorMs: serverDelayMs };
+      delayMs = backoffDelay(consecutiveFailures, failurePolicy, random(), bounds);
       continue;
     } finally {
       slice?.dispose();
       if (options.waitInFlight) options.waitInFlight.current = undefined;
     }
+    if (step.method === 'wait') step.probe?.settle('supported');
     consecutiveFailures = 0;
+    reachedAt = clock.now();
     needInitialState = false;
     onOperation(operation);
     if (operation.done) return operation;
-    if (waiting) {
-      // A server that answers a wait long before its slice (ignoring the timeout) must
-      // not turn long-polling into a hot loop: such answers back off like polls.
-      const early = clock.now() - startedAt < sliceMs / 2;
-      polls = early ? polls + 1 : 0;
-      delayMs = early ? backoffDelay(polls, policy, random()) : 0;
-    } else if (useWait) {
-      delayMs = 0; // that was the initial state; long-polling starts now
-    } else {
-      polls++;
-      delayMs = backoffDelay(polls, policy, random());
+    delayMs = step.method === 'wait'
+      ? afterWaitAnswer(clock.now() - startedAt, step.sliceMs, operation)
+      : afterGetAnswer();
+    previous = operation;
+  }
+
+  /** Which RPC to send now, or `'await-probe'` to wait for another handle's probe first. */
+  function nextStep(): Step | 'await-probe' {
+    if (needInitialState || policy.strategy === 'poll') return { method: 'get' };
+    const sliceMs = options.waitSliceMs?.() ?? policy.waitSliceMs;
+    if (policy.strategy === 'wait') return { method: 'wait', sliceMs, probe: undefined };
+    switch (server.waitMode(clock.now())) {
+      case 'wait':
+        return { method: 'wait', sliceMs, probe: undefined };
+      case 'poll':
+        return { method: 'get' };
+      case 'probe':
+        return { method: 'wait', sliceMs: Math.min(sliceMs, PROBE_SLICE_MS), probe: server.startProbe(() => clock.now()) };
+      case 'await-probe':
+        return 'await-probe';
     }
   }
+
+  function afterGetAnswer(): number {
+    if (wantsToWait(policy, server, clock.now())) return 0; // that was the initial state; long-polling starts now
+    polls++;
+    return backoffDelay(polls, policy, random());
+  }
+
+  function afterWaitAnswer(elapsedMs: number, sliceMs: number, operation: Operation): number {
+    polls = 0;
+    const immediateMs = Math.min(IMMEDIATE_ANSWER_MS, sliceMs / 2);
+    if (elapsedMs >= immediateMs) {
+      // Held until progress or the server's own cap: the server long-polls as designed.
+      immediateAnswers = 0;
+      return 0;
+    }
+    // Progress is the server working as designed; the same state again, at once, is a
+    // server that ignores the timeout: after the first such answer, poll-schedule it.
+    immediateAnswers = previous !== undefined && sameAny(previous.metadata, operation.metadata) ? immediateAnswers + 1 : 0;
+    const spacingMs = Math.ceil(immediateMs - elapsedMs);
+    return immediateAnswers <= 1 ? spacingMs : Math.max(spacingMs, backoffDelay(immediateAnswers - 1, policy, random()));
+  }
+}
+
+/** Whether the next RPC after a state would be a WaitOperation (no probe decided here). */
+function wantsToWait(policy: ResolvedPolling, server: ServerState, now: number): boolean {
+  return policy.strategy === 'wait' || (policy.strategy === 'auto' && !server.waitUnsupported(now));
+}
+
+function isUnimplemented(error: unknown): boolean {
+  return error instanceof RpcError && error.code === UNIMPLEMENTED;
+}
+
+/** What a failed probing wait tells: a status the server sent means it serves the RPC. */
+function probeFinding(error: unknown): 'supported' | 'unsupported' | 'unknown' {
+  if (!(error instanceof RpcError) || error.noConnection) return 'unknown';
+  return error.code === UNIMPLEMENTED ? 'unsupported' : 'supported';
+}
+
+/** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 /** The abort reason of an interrupted wait; it never reaches a caller. */

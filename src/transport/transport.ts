@@ -17,6 +17,12 @@ export interface TransportCallOptions {
   signal?: AbortSignal;
   /** Request metadata (headers). */
   metadata?: Record<string, string>;
+  /**
+   * While there is no connection, hold the call until one is made (or the deadline
+   * passes) instead of failing it at once. A hint: transports without connection
+   * state (HTTP) may ignore it.
+   */
+  waitForReady?: boolean;
 }
 
 /**

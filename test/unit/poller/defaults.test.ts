@@ -27,6 +27,7 @@ describe('resolvePolling', () => {
     totalTimeoutMs: 90_000,
     waitSliceMs: 4_000,
     progressIntervalMs: 1_000,
+    maxOutageMs: 30_000,
   };
 
   it('returns the base when no options are given', () => {
@@ -40,7 +41,7 @@ describe('resolvePolling', () => {
       .to.deep.equal({ ...base, strategy: 'poll', maxDelayMs: 100, waitSliceMs: 7 });
     const full = {
       strategy: 'auto', initialDelayMs: 1, multiplier: 1, maxDelayMs: 2, jitter: 0.1,
-      totalTimeoutMs: 3, waitSliceMs: 4, progressIntervalMs: 5,
+      totalTimeoutMs: 3, waitSliceMs: 4, progressIntervalMs: 5, maxOutageMs: 6,
     } as const satisfies ResolvedPolling;
     expect(resolvePolling(full, base, 'options.polling')).to.deep.equal(full);
   });

@@ -8,12 +8,16 @@ import sinon from 'sinon';
 import { codeName, RpcError } from '../../../src/errors.js';
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../../../src/poller/defaults.js';
 import {
+  FAILURE_MAX_DELAY_MS,
+  IMMEDIATE_ANSWER_MS,
   isTransientForPolling,
   pollUntilDone,
   type OperationRpcs,
+  type PollCallOptions,
   type PollLoopOptions,
-  type ServerCapabilities,
 } from '../../../src/poller/poll-loop.js';
+import { PROBE_SLICE_MS, ServerState, WAIT_REPROBE_MS } from '../../../src/poller/server-state.js';
+import { encodeRetryInfo } from '../../../src/transport/codec.js';
 import { systemClock } from '../../../src/time/clock.js';
 import type { Operation } from '../../../src/types.js';
 import { rpcError } from '../../helpers/fake-transport.js';
@@ -86,6 +90,7 @@ interface Call {
   /** The WaitOperation hold asked for. */
   waitMs: number | undefined;
   signal: AbortSignal;
+  waitForReady: boolean;
 }
 
 /** An answer: a state, an error to reject with, or a function of the call. */
@@ -123,12 +128,12 @@ class ScriptedRpcs implements OperationRpcs {
     this.#scripts = { GetOperation: [...(script.get ?? [])], WaitOperation: [...(script.wait ?? [])] };
   }
 
-  getOperation(name: string, options: { signal: AbortSignal }): Promise<Operation> {
-    return this.#answer('GetOperation', name, undefined, options.signal);
+  getOperation(name: string, options: PollCallOptions): Promise<Operation> {
+    return this.#answer('GetOperation', name, undefined, options);
   }
 
-  waitOperation(name: string, waitMs: number, options: { signal: AbortSignal }): Promise<Operation> {
-    return this.#answer('WaitOperation', name, waitMs, options.signal);
+  waitOperation(name: string, waitMs: number, options: PollCallOptions): Promise<Operation> {
+    return this.#answer('WaitOperation', name, waitMs, options);
   }
 
   get times(): number[] {
@@ -143,8 +148,8 @@ class ScriptedRpcs implements OperationRpcs {
     return this.calls.filter((call) => call.method === method);
   }
 
-  async #answer(method: Method, name: string, waitMs: number | undefined, signal: AbortSignal): Promise<Operation> {
-    const call: Call = { method, at: Date.now(), waitMs, signal };
+  async #answer(method: Method, name: string, waitMs: number | undefined, { signal, waitForReady }: PollCallOptions): Promise<Operation> {
+    const call: Call = { method, at: Date.now(), waitMs, signal, waitForReady };
     this.calls.push(call);
     if (name !== NAME) throw new Error(`${method} for unexpected name ${name}`);
     const script = this.#scripts[method];
@@ -161,7 +166,7 @@ class ScriptedRpcs implements OperationRpcs {
 interface Run {
   readonly controller: AbortController;
   readonly rpcs: ScriptedRpcs;
-  readonly capabilities: ServerCapabilities;
+  readonly server: ServerState;
   /** Every state passed to onOperation, in order. */
   readonly seen: Operation[];
   readonly outcome: { status: 'pending' | 'resolved' | 'rejected'; value?: Operation; error?: unknown };
@@ -171,6 +176,14 @@ const poll = resolvePolling({ strategy: 'poll' }, POLLING_DEFAULTS, 'polling');
 const auto = resolvePolling({ strategy: 'auto' }, POLLING_DEFAULTS, 'polling');
 const wait = resolvePolling({ strategy: 'wait' }, POLLING_DEFAULTS, 'polling');
 
+/** A client's server state after it has reached a server that serves WaitOperation. */
+function knownServer(): ServerState {
+  const server = new ServerState();
+  server.reached = true;
+  server.markWaitSupported();
+  return server;
+}
+
 describe('pollUntilDone', () => {
   let clock: sinon.SinonFakeTimers;
   let runs: Run[];
@@ -178,13 +191,13 @@ describe('pollUntilDone', () => {
   function start(rpcs: ScriptedRpcs, overrides: Partial<Omit<PollLoopOptions, 'rpcs'>> = {}): Run {
     const controller = new AbortController();
     const seen: Operation[] = [];
-    const capabilities = overrides.capabilities ?? { waitOperationUnsupported: false };
+    const server = overrides.server ?? knownServer();
     const outcome: Run['outcome'] = { status: 'pending' };
     const options: PollLoopOptions = {
       name: NAME,
       policy: poll,
       rpcs,
-      capabilities,
+      server,
       clock: systemClock,
       random: () => 0,
       signal: controller.signal,
@@ -198,7 +211,7 @@ describe('pollUntilDone', () => {
       (value) => Object.assign(outcome, { status: 'resolved', value }),
       (error: unknown) => Object.assign(outcome, { status: 'rejected', error }),
     );
-    const run: Run = { controller, rpcs, capabilities, seen, outcome };
+    const run: Run = { controller, rpcs, server, seen, outcome };
     runs.push(run);
     return run;
   }
@@ -347,7 +360,7 @@ describe('pollUntilDone', () => {
       expect(Date.now()).to.equal((slices - 1) * slice + 1_234);
       expect(run.outcome).to.deep.equal({ status: 'resolved', value: finished });
       expect(run.seen).to.deep.equal([pending(0), pending(1), pending(2), pending(3), finished]);
-      expect(run.capabilities.waitOperationUnsupported).to.equal(false);
+      expect(run.server.waitUnsupported(Date.now())).to.equal(false);
       await expectQuietAfterwards(run);
     });
 
@@ -368,11 +381,12 @@ describe('pollUntilDone', () => {
 
     it('falls back to GetOperation polling after one UNIMPLEMENTED WaitOperation, and the client remembers it', async () => {
       const unimplemented = rpcError('WaitOperation', UNIMPLEMENTED);
-      const capabilities: ServerCapabilities = { waitOperationUnsupported: false };
+      const server = new ServerState();
+      server.reached = true;
       const first = start(new ScriptedRpcs({
         get: [pending(0), pending(1), pending(2), finished],
         wait: [unimplemented],
-      }), { policy: auto, capabilities });
+      }), { policy: auto, server });
       await clock.runAllAsync();
 
       expect(first.rpcs.methods).to.deep.equal(['GetOperation', 'WaitOperation', 'GetOperation', 'GetOperation', 'GetOperation']);
@@ -382,11 +396,12 @@ describe('pollUntilDone', () => {
       expect(first.rpcs.times).to.deep.equal([0, ...timesFrom(0, range(3).map((n) => expectedDelay(n, auto, 0)))]);
       expect(first.outcome).to.deep.equal({ status: 'resolved', value: finished });
       expect(first.seen).to.deep.equal([pending(0), pending(1), pending(2), finished]);
-      expect(capabilities.waitOperationUnsupported).to.equal(true);
+      expect(first.rpcs.ofMethod('WaitOperation')[0].waitMs, 'a short probing wait').to.equal(PROBE_SLICE_MS);
+      expect(server.waitUnsupported(Date.now())).to.equal(true);
 
       // A later loop of the same client polls straight away.
       const startedAt = Date.now();
-      const second = start(new ScriptedRpcs({ get: [pending(0), pending(1), finished], wait: [hang] }), { policy: auto, capabilities });
+      const second = start(new ScriptedRpcs({ get: [pending(0), pending(1), finished], wait: [hang] }), { policy: auto, server });
       await clock.runAllAsync();
       expect(second.rpcs.ofMethod('WaitOperation')).to.have.length(0);
       expect(second.rpcs.times).to.deep.equal(timesFrom(startedAt, [expectedDelay(1, auto, 0), expectedDelay(2, auto, 0)]));
@@ -394,53 +409,13 @@ describe('pollUntilDone', () => {
 
       // ...also one that already holds a state: its first poll waits initialDelayMs.
       const resumedAt = Date.now();
-      const third = start(new ScriptedRpcs({ get: [finished], wait: [hang] }), { policy: auto, capabilities, hasInitialState: true });
+      const third = start(new ScriptedRpcs({ get: [finished], wait: [hang] }), { policy: auto, server, hasInitialState: true });
       await clock.runAllAsync();
       expect(third.rpcs.calls.map(({ method, at }) => ({ method, at })))
         .to.deep.equal([{ method: 'GetOperation', at: resumedAt + expectedDelay(1, auto, 0) }]);
     });
 
-    it('a wait that answers not-done at once is backed off like a poll, never a hot loop', async () => {
-      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [pending(1)] }), { policy: auto });
-      const windowMs = 10_000;
-      await clock.tickAsync(windowMs);
-
-      const waits = run.rpcs.ofMethod('WaitOperation').map((call) => call.at);
-      const expected = timesFrom(0, range(40).map((n) => expectedDelay(n, auto, 0))).filter((t) => t <= windowMs);
-      expect(waits).to.deep.equal(expected);
-      expect(run.rpcs.calls.length).to.be.below(15);
-      const spacing = gaps(waits);
-      spacing.slice(1).forEach((gap, i) => expect(gap, 'growing delays').to.be.above(spacing[i]));
-      expect(run.outcome.status).to.equal('pending');
-    });
-
-    it('an early answer is one before half the slice; a full-slice wait resets the backoff', async () => {
-      const slice = auto.waitSliceMs;
-      const run = start(new ScriptedRpcs({
-        get: [pending(0)],
-        wait: [
-          pending(1), // early (0 ms): back off backoffDelay(1)
-          hold(pending(2), slice / 2 - 1), // still early: backoffDelay(2)
-          hold(pending(3)), // full slice: the next wait goes at once
-          hold(pending(4), slice / 2), // exactly half: not early, the next wait goes at once
-          pending(5), // early again: the backoff starts over at backoffDelay(1)
-          finished,
-        ],
-      }), { policy: auto });
-      await clock.runAllAsync();
-
-      const expected = timesFrom(0, [
-        0,
-        expectedDelay(1, auto, 0),
-        slice / 2 - 1 + expectedDelay(2, auto, 0),
-        slice,
-        slice / 2,
-        expectedDelay(1, auto, 0),
-      ]);
-      expect(run.rpcs.times).to.deep.equal(expected);
-      expect(run.rpcs.methods).to.deep.equal(['GetOperation', ...range(6).map(() => 'WaitOperation')]);
-      expect(run.outcome).to.deep.equal({ status: 'resolved', value: finished });
-    });
+    // Early answers: see the 'early answers' block below.
 
     it('reads waitSliceMs() before each wait', async () => {
       let sliceMs = 5_000;
@@ -476,7 +451,7 @@ describe('pollUntilDone', () => {
       expect(run.outcome.error).to.equal(unimplemented);
       expect(run.outcome.error).to.be.instanceOf(RpcError).with.property('code', UNIMPLEMENTED);
       expect(run.rpcs.methods).to.deep.equal(['GetOperation', 'WaitOperation']);
-      expect(run.capabilities.waitOperationUnsupported).to.equal(false);
+      expect(run.server.waitUnsupported(Date.now())).to.equal(false);
       await expectQuietAfterwards(run);
     });
   });
@@ -572,7 +547,7 @@ describe('pollUntilDone', () => {
         expect(run.outcome.status).to.equal('rejected');
         expect(run.outcome.error).to.equal(error);
         expect(run.rpcs.calls).to.have.length(calls);
-        expect(run.capabilities.waitOperationUnsupported).to.equal(false);
+        expect(run.server.waitUnsupported(Date.now())).to.equal(false);
         await expectQuietAfterwards(run);
       });
     }
@@ -613,6 +588,213 @@ describe('pollUntilDone', () => {
     });
   });
 
+  describe('early answers (the server may answer a wait before its timeout)', () => {
+    /** A server that answers each wait when progress changes, every `stepMs`, done at `doneMs`. */
+    function progressServer(stepMs: number, doneMs: number): Reply {
+      return (call) => {
+        const now = Date.now();
+        const nextChange = Math.min(doneMs, (Math.floor(now / stepMs) + 1) * stepMs);
+        const answerAt = Math.min(nextChange, now + (call.waitMs ?? 0));
+        const state = answerAt >= doneMs ? finished : pending(Math.floor(answerAt / stepMs) % 256);
+        return (hold(state, answerAt - now) as (c: Call) => Promise<Operation>)(call);
+      };
+    }
+
+    /** A server that holds each wait at most `capMs`, however long it was asked for; done at `doneMs`. */
+    function cappingServer(capMs: number, doneMs: number): Reply {
+      return (call) => {
+        const now = Date.now();
+        const answerAt = Math.min(doneMs, now + Math.min(capMs, call.waitMs ?? 0));
+        return (hold(answerAt >= doneMs ? finished : pending(0), answerAt - now) as (c: Call) => Promise<Operation>)(call);
+      };
+    }
+
+    it('a server answering at each progress step (500 ms) is long-polled back to back and done is seen at once', async () => {
+      const doneMs = 45_000;
+      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [progressServer(500, doneMs)] }), { policy: auto });
+      await clock.runAllAsync();
+      const waits = run.rpcs.ofMethod('WaitOperation');
+      expect(run.outcome).to.deep.equal({ status: 'resolved', value: finished });
+      expect(Date.now(), 'detection lag').to.equal(doneMs);
+      expect(waits).to.have.length(doneMs / 500);
+      // Each wait starts the moment the previous one was answered: no gap at all.
+      expect(gaps(waits.map((call) => call.at))).to.deep.equal(waits.slice(1).map(() => 500));
+    });
+
+    it('a server capping every wait at 400 ms (asked 1 s) is long-polled at its cap, not backed off', async () => {
+      const doneMs = 8_000;
+      const policy = resolvePolling({ waitSliceMs: 1_000 }, auto, 'polling');
+      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [cappingServer(400, doneMs)] }), { policy });
+      await clock.runAllAsync();
+      const waits = run.rpcs.ofMethod('WaitOperation');
+      expect(run.outcome.status).to.equal('resolved');
+      expect(Date.now(), 'detection lag').to.equal(doneMs);
+      expect(waits.every((call) => call.waitMs === 1_000)).to.equal(true);
+      expect(Math.max(...gaps(waits.map((call) => call.at)))).to.equal(400);
+      expect(waits).to.have.length(doneMs / 400);
+    });
+
+    it('a server answering at once with the same state is spaced, then put on the poll schedule', async () => {
+      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [pending(0)] }), { policy: auto });
+      const windowMs = 60_000;
+      await clock.tickAsync(windowMs);
+      const waits = run.rpcs.ofMethod('WaitOperation').map((call) => call.at);
+      // The first same-state answer is re-asked after the spacing; from the second on, the
+      // gaps are the poll schedule's delays 1, 2, 3, ...
+      const expected = timesFrom(0, [IMMEDIATE_ANSWER_MS, ...range(40).map((n) => expectedDelay(n, auto, 0))])
+        .filter((t) => t <= windowMs);
+      expect(waits).to.deep.equal(expected);
+      // So it costs at most two RPCs more than the poll strategy over the same window.
+      const polled = timesFrom(0, range(40).map((n) => expectedDelay(n, poll, 0))).filter((t) => t <= windowMs);
+      expect(run.rpcs.calls.length).to.be.at.most(polled.length + 2);
+      expect(run.outcome.status).to.equal('pending');
+    });
+
+    it('a server answering at once with a new state every time is never a hot loop (spaced by the immediate-answer bound)', async () => {
+      let step = 0;
+      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [() => pending(++step % 256)] }), { policy: auto });
+      await clock.tickAsync(10_000);
+      const waits = run.rpcs.ofMethod('WaitOperation').map((call) => call.at);
+      expect(gaps(waits).every((gap) => gap === IMMEDIATE_ANSWER_MS)).to.equal(true);
+      expect(waits).to.have.length(10_000 / IMMEDIATE_ANSWER_MS + 1);
+    });
+
+    it('an answer held for the immediate-answer bound counts as held; the bound is half the slice for short slices', async () => {
+      const sliceMs = 120; // half the slice (60 ms) is below IMMEDIATE_ANSWER_MS
+      const policy = resolvePolling({ waitSliceMs: sliceMs }, auto, 'polling');
+      const run = start(new ScriptedRpcs({
+        get: [pending(0)],
+        wait: [hold(pending(0), 60), hold(pending(0), 59), pending(0), hold(pending(0), 60), finished],
+      }), { policy });
+      await clock.runAllAsync();
+      // held (60) -> at once; 59 ms -> immediate: spaced to 60 ms after its start; 0 ms,
+      // same state again -> the poll schedule's first delay; held (60) -> at once.
+      expect(run.rpcs.times).to.deep.equal(timesFrom(0, [0, 60, 60, expectedDelay(1, auto, 0), 60]));
+      expect(run.outcome.status).to.equal('resolved');
+    });
+  });
+
+  describe("the server's RetryInfo", () => {
+    const retryInfo = (ms: number) => [encodeRetryInfo(ms)];
+
+    it('RESOURCE_EXHAUSTED with RetryInfo 3 s from a wait: no RPC for 3 s, then the operation still resolves', async () => {
+      const throttled = rpcError('WaitOperation', 8, retryInfo(3_000));
+      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [throttled, finished] }), { policy: auto });
+      await clock.runAllAsync();
+      expect(run.rpcs.times).to.deep.equal([0, 0, 3_000]);
+      expect(run.outcome).to.deep.equal({ status: 'resolved', value: finished });
+    });
+
+    it('UNAVAILABLE with RetryInfo 70 s (beyond maxDelayMs and the failure cap): the next RPC waits the full 70 s', async () => {
+      const unavailable = rpcError('GetOperation', 14, retryInfo(70_000));
+      const run = start(new ScriptedRpcs({ get: [pending(0), unavailable, unavailable, finished] }), { policy: poll });
+      await clock.runAllAsync();
+      const first = expectedDelay(1, poll, 0);
+      expect(run.rpcs.times).to.deep.equal([0, first, first + 70_000, first + 140_000]);
+      expect(run.outcome.status).to.equal('resolved');
+    });
+
+    it('a RetryInfo shorter than the backoff does not shorten it', async () => {
+      const unavailable = rpcError('GetOperation', 14, retryInfo(1));
+      const run = start(new ScriptedRpcs({ get: [unavailable, finished] }), { policy: poll });
+      await clock.runAllAsync();
+      expect(run.rpcs.times).to.deep.equal([0, expectedDelay(1, poll, 0)]);
+    });
+  });
+
+  describe('outages', () => {
+    const lost = (method: string) => new RpcError(method, { code: 14, message: 'no connection', details: [] }, { noConnection: true });
+
+    it('a server never reached: the first call that cannot connect ends the wait with its error', async () => {
+      const server = new ServerState();
+      const error = lost('GetOperation');
+      const run = start(new ScriptedRpcs({ get: [error, finished] }), { policy: auto, server });
+      await clock.runAllAsync();
+      expect(run.outcome).to.deep.equal({ status: 'rejected', error });
+      expect(run.rpcs.calls).to.have.length(1);
+      expect(run.rpcs.calls[0].waitForReady, 'fails fast before first contact').to.equal(false);
+    });
+
+    it('once reached, an outage is ridden out: calls wait for the connection, pauses never exceed the failure cap', async () => {
+      const gets: Reply[] = [pending(0), ...range(12).map(() => lost('GetOperation')), finished];
+      const run = start(new ScriptedRpcs({ get: gets }), { policy: poll });
+      await clock.runAllAsync();
+      expect(run.outcome.status).to.equal('resolved');
+      expect(run.rpcs.calls.every((call) => call.waitForReady)).to.equal(true);
+      const pauses = gaps(run.rpcs.times).slice(1);
+      expect(Math.max(...pauses)).to.equal(FAILURE_MAX_DELAY_MS);
+      expect(pauses.slice(0, 4)).to.deep.equal(range(4).map((n) => expectedDelay(n, poll, 0)));
+    });
+
+    it('an outage longer than maxOutageMs ends the wait with the last error', async () => {
+      const policy = resolvePolling({ strategy: 'poll', maxOutageMs: 10_000 }, POLLING_DEFAULTS, 'polling');
+      const error = lost('GetOperation');
+      const run = start(new ScriptedRpcs({ get: [pending(0), error] }), { policy });
+      await clock.runAllAsync();
+      expect(run.outcome).to.deep.equal({ status: 'rejected', error });
+      const outageStart = expectedDelay(1, policy, 0);
+      const last = run.rpcs.times[run.rpcs.times.length - 1];
+      expect(last - outageStart).to.be.at.least(10_000).and.below(10_000 + FAILURE_MAX_DELAY_MS);
+    });
+
+    it('errors the server itself sent do not count as an outage', async () => {
+      const policy = resolvePolling({ strategy: 'poll', maxOutageMs: 1_000 }, POLLING_DEFAULTS, 'polling');
+      const run = start(new ScriptedRpcs({ get: [pending(0), ...range(10).map(() => rpcError('GetOperation', 14)), finished] }), { policy });
+      await clock.runAllAsync();
+      expect(run.outcome.status).to.equal('resolved');
+    });
+  });
+
+  describe('WaitOperation support, shared by the handles of a client', () => {
+    it('2,000 loops starting together send one probing WaitOperation; UNIMPLEMENTED sends them all to polling', async () => {
+      const server = new ServerState();
+      server.reached = true;
+      const unimplemented = rpcError('WaitOperation', UNIMPLEMENTED);
+      const runs2k = range(2_000).map(() => start(new ScriptedRpcs({
+        get: [pending(0), pending(1), finished],
+        wait: [(call) => (hold(pending(0), 5) as (c: Call) => Promise<Operation>)(call).then(() => { throw unimplemented; })],
+      }), { policy: auto, server }));
+      await clock.tickAsync(10_000);
+      const waits = runs2k.reduce((sum, run) => sum + run.rpcs.ofMethod('WaitOperation').length, 0);
+      expect(waits).to.equal(1);
+      expect(runs2k.every((run) => run.outcome.status === 'resolved')).to.equal(true);
+    });
+
+    it('handles gated on a probe that finds WaitOperation long-poll with full slices as soon as it answers', async () => {
+      const server = new ServerState();
+      server.reached = true;
+      const loops = range(20).map(() => start(new ScriptedRpcs({ get: [pending(0)], wait: [hold(pending(1)), finished] }), { policy: auto, server }));
+      await clock.tickAsync(PROBE_SLICE_MS);
+      const waits = loops.flatMap((run) => run.rpcs.ofMethod('WaitOperation'));
+      // The probe, then a full-slice wait from every loop, the prober included.
+      expect(waits.map((call) => call.waitMs).sort((a, b) => a! - b!)).to.deep.equal([PROBE_SLICE_MS, ...range(20).map(() => auto.waitSliceMs)]);
+      expect(waits.filter((call) => call.waitMs === auto.waitSliceMs).every((call) => call.at === PROBE_SLICE_MS)).to.equal(true);
+    });
+
+    it(`re-probes WaitOperation ${WAIT_REPROBE_MS / 1000} s after an UNIMPLEMENTED, and long-polls if it is back`, async () => {
+      const server = new ServerState();
+      server.reached = true;
+      const unimplemented = rpcError('WaitOperation', UNIMPLEMENTED);
+      const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [unimplemented, hold(pending(1)), hold(pending(2)), finished] }), { policy: auto, server });
+      await clock.runAllAsync();
+      const waits = run.rpcs.ofMethod('WaitOperation');
+      expect(waits.map((call) => call.waitMs)).to.deep.equal([PROBE_SLICE_MS, PROBE_SLICE_MS, auto.waitSliceMs, auto.waitSliceMs]);
+      // The re-probe replaces the first poll due after the finding expired.
+      const polls = run.rpcs.ofMethod('GetOperation').slice(1).map((call) => call.at);
+      expect(polls.every((at) => at < WAIT_REPROBE_MS)).to.equal(true);
+      expect(waits[1].at).to.be.at.least(WAIT_REPROBE_MS).and.at.most(WAIT_REPROBE_MS + auto.maxDelayMs);
+      expect(run.outcome.status).to.equal('resolved');
+    });
+
+    it("a later UNIMPLEMENTED (a rolling deploy to an old backend) turns a long-polling client to polling", async () => {
+      const server = knownServer();
+      const run = start(new ScriptedRpcs({ get: [pending(2), finished], wait: [hold(pending(1)), rpcError('WaitOperation', UNIMPLEMENTED)] }), { policy: auto, server, hasInitialState: true });
+      await clock.runAllAsync();
+      expect(run.rpcs.methods).to.deep.equal(['WaitOperation', 'WaitOperation', 'GetOperation', 'GetOperation']);
+      expect(run.outcome.status).to.equal('resolved');
+    });
+  });
+
   describe('abort', () => {
     const reasons: [string, unknown][] = [
       ['a string', 'user pressed Ctrl-C'],
@@ -638,10 +820,11 @@ describe('pollUntilDone', () => {
       });
     }
 
-    it('during the sleep after an early wait: rejects with the reason', async () => {
+    it('during the sleep after an immediate wait answer: rejects with the reason', async () => {
       const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [pending(1)] }), { policy: auto });
-      await clock.tickAsync(expectedDelay(1, auto, 0) + 1);
+      await clock.tickAsync(IMMEDIATE_ANSWER_MS + IMMEDIATE_ANSWER_MS / 2);
       expect(run.rpcs.calls).to.have.length(3);
+      expect(clock.countTimers()).to.equal(1);
       run.controller.abort('enough');
       await clock.tickAsync(0);
       expect(run.outcome.error).to.equal('enough');
