@@ -12,6 +12,7 @@ import {
 import { normalizeOperation, type OperationInput } from '../operation/normalize.js';
 import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../poller/defaults.js';
+import type { PollCallOptions } from '../poller/poll-loop.js';
 import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { GrpcOperationsTransport, type GrpcTransportOptions } from '../transport/grpc-transport.js';
@@ -198,11 +199,11 @@ export class OperationsClient {
    * @throws {@link RpcError} when the RPC fails (e.g. NOT_FOUND).
    */
   async getOperation(request: OperationNameRequest, options?: CallOptions): Promise<Operation> {
-    return this.#getOperation(request, options, false);
+    return this.#getOperation(request, options);
   }
 
-  async #getOperation(request: OperationNameRequest, options: CallOptions | undefined, waitForReady: boolean): Promise<Operation> {
-    const { name, call } = this.#resolveNamedCall('getOperation', request, options, waitForReady);
+  async #getOperation(request: OperationNameRequest, options: CallOptions | undefined, poll?: PollCallOptions): Promise<Operation> {
+    const { name, call } = this.#resolveNamedCall('getOperation', request, options, poll);
     return this.#invoke(call, (attempt) => this.#transport.getOperation({ name }, attempt));
   }
 
@@ -280,7 +281,7 @@ export class OperationsClient {
   async waitOperation(request: WaitOperationRequest, options?: CallOptions): Promise<Operation> {
     // What the answer says about WaitOperation support serves this client's handles too.
     try {
-      const operation = await this.#waitOperation(request, options, false);
+      const operation = await this.#waitOperation(request, options);
       this.#server.markWaitSupported();
       return operation;
     } catch (error) {
@@ -289,13 +290,13 @@ export class OperationsClient {
     }
   }
 
-  async #waitOperation(request: WaitOperationRequest, options: CallOptions | undefined, waitForReady: boolean): Promise<Operation> {
+  async #waitOperation(request: WaitOperationRequest, options: CallOptions | undefined, poll?: PollCallOptions): Promise<Operation> {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
     const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0 });
     const waitRequest: WaitOperationRequest = timeoutMs === undefined ? { name } : { name, timeoutMs };
     const minimumTimeoutMs = timeoutMs === undefined ? undefined : timeoutMs + CLIENT_DEFAULTS.waitDeadlineGraceMs;
-    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, waitForReady);
+    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, poll);
     return this.#invoke(call, (attempt) => this.#transport.waitOperation(waitRequest, attempt));
   }
 
@@ -388,10 +389,10 @@ export class OperationsClient {
   #context(): OperationContext {
     this.#operationContext ??= {
       rpcs: {
-        getOperation: async (name, { signal, waitForReady }) =>
-          checkAnswerNames(name, 'GetOperation', await this.#getOperation({ name }, { signal }, waitForReady)),
-        waitOperation: async (name, waitMs, { signal, waitForReady }) => checkAnswerNames(name, 'WaitOperation',
-          await this.#waitOperation({ name, timeoutMs: waitMs }, { signal }, waitForReady)),
+        getOperation: async (name, poll) =>
+          checkAnswerNames(name, 'GetOperation', await this.#getOperation({ name }, { signal: poll.signal }, poll)),
+        waitOperation: async (name, waitMs, poll) => checkAnswerNames(name, 'WaitOperation',
+          await this.#waitOperation({ name, timeoutMs: waitMs }, { signal: poll.signal }, poll)),
       },
       server: this.#server,
       types: this.#types,
@@ -407,17 +408,18 @@ export class OperationsClient {
   }
 
   /** Validates a request that names one operation, and its call options. */
-  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined, waitForReady = false): { name: string; call: ResolvedCall } {
+  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined, poll?: PollCallOptions): { name: string; call: ResolvedCall } {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
-    return { name, call: this.#resolveCall(method, options, undefined, waitForReady) };
+    return { name, call: this.#resolveCall(method, options, undefined, poll) };
   }
 
   /**
    * @param minimumTimeoutMs - The least time the call needs (a wait: its hold plus
    *   grace): it raises the default deadline and every attempt's deadline.
+   * @param poll - For a handle's poll RPC: wait for the connection, end by `notAfter`.
    */
-  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, waitForReady = false): ResolvedCall {
+  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, poll?: PollCallOptions): ResolvedCall {
     checkObject(options, 'options', true);
     const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0 });
     const signal = checkSignal(options?.signal, 'options.signal');
@@ -432,8 +434,9 @@ export class OperationsClient {
     const retry = resolveRetry(options?.retry, 'options.retry', this.#retry);
     if (this.closed) throw new ClientClosedError(method);
     const timeoutMs = explicitTimeoutMs ?? Math.max(this.#timeoutMs, minimumTimeoutMs ?? 0);
+    const deadline = Math.min(this.#clock.now() + timeoutMs, poll?.notAfter ?? Infinity);
     return {
-      deadline: this.#clock.now() + timeoutMs, retry, signal, metadata, minimumAttemptMs: minimumTimeoutMs, waitForReady,
+      deadline, retry, signal, metadata, minimumAttemptMs: minimumTimeoutMs, waitForReady: poll?.waitForReady ?? false,
     };
   }
 

@@ -24,6 +24,12 @@ export interface PollCallOptions {
    * handle (no retry storm) and the call goes out as soon as the server is back.
    */
   readonly waitForReady: boolean;
+  /**
+   * During an outage, the call must end by then (clock time): the end of the outage
+   * budget, so a call held for a connection that never comes fails then, not at its
+   * own, longer deadline. `Infinity` otherwise.
+   */
+  readonly notAfter: number;
 }
 
 /** The RPCs the poller needs, with the client's deadlines and retries applied. @internal */
@@ -162,7 +168,11 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     if (slice && step.method === 'wait' && options.waitInFlight) {
       options.waitInFlight.current = { sliceMs: step.sliceMs, interrupt: slice.interrupt };
     }
-    const callOptions = { signal: slice?.signal ?? signal, waitForReady: server.reached };
+    const callOptions: PollCallOptions = {
+      signal: slice?.signal ?? signal,
+      waitForReady: server.reached,
+      notAfter: consecutiveFailures > 0 ? reachedAt + policy.maxOutageMs : Infinity,
+    };
     let operation: Operation;
     try {
       operation = step.method === 'wait'
