@@ -31,9 +31,11 @@ export interface WireWaitRequest { name: string; timeout?: { seconds: string; na
 /** A scripted failure: the status, with trailers (e.g. `grpc-status-details-bin`). */
 export interface WireStatus { code: number; details?: string; metadata?: grpc.Metadata }
 
-/** Raised by a handler to answer with an error status. */
-export class StatusReply {
-  constructor(readonly status: WireStatus) {}
+/** Thrown by a handler to answer with an error status. */
+export class StatusReply extends Error {
+  constructor(readonly status: WireStatus) {
+    super(`status ${status.code}`);
+  }
 }
 
 /** One call the server received. */
@@ -100,7 +102,7 @@ export async function startIndependentServer(
       });
       const record: IndependentCall = {
         method, name: call.request.name, at: Date.now(), signal: controller.signal,
-        waitMs: method === 'WaitOperation' ? waitMsOf(call.request as WireWaitRequest) : undefined,
+        waitMs: method === 'WaitOperation' ? waitMsOf(call.request) : undefined,
       };
       calls.push(record);
       if (!handler) {
@@ -116,7 +118,7 @@ export async function startIndependentServer(
         (error: unknown) => {
           if (controller.signal.aborted) return;
           answered = true;
-          if (error instanceof StatusReply) callback(error.status as grpc.ServiceError);
+          if (error instanceof StatusReply) callback(error.status);
           else callback({ code: grpc.status.INTERNAL, details: String(error) });
         },
       );

@@ -193,7 +193,7 @@ describe('against servers that are not ours (independent grpc-js server)', funct
     it(`re-probes WaitOperation ${WAIT_REPROBE_MS / 1000} s after an UNIMPLEMENTED (a rolling deploy) and long-polls again`, async () => {
       // The client's clock jumps ahead once WaitOperation was found missing, as if a minute passed.
       let offsetMs = 0;
-      const clock: Clock = { now: () => systemClock.now() + offsetMs, sleep: systemClock.sleep };
+      const clock: Clock = { now: () => systemClock.now() + offsetMs, sleep: (ms, signal) => systemClock.sleep(ms, signal) };
       let deployed = false;
       server = await startIndependentServer({
         get: () => {
