@@ -110,6 +110,16 @@ export async function followCommand(session: Session, name: string, flags: Follo
   });
   const stop = new AbortController();
   const signal = session.io.signal === undefined ? stop.signal : AbortSignal.any([session.io.signal, stop.signal]);
+  // Say what the wait is for: a silent terminal looks like a hang.
+  session.status(`waiting for ${name} at ${session.address ?? '(no address)'}` +
+    (session.flags.timeout === undefined ? '' : ` for at most ${session.flags.timeout} ms`) + ' (Ctrl-C stops waiting)');
+  const states = session.flags.debug
+    ? op.state$.subscribe({
+      next: (state) => session.debugLine(`${state.name}: ${state.done ? 'done' : 'running'}` +
+        (state.raw.metadata ? `, metadata ${state.raw.metadata.typeUrl} (${state.raw.metadata.value.length} bytes)` : '')),
+      error: () => undefined, // promise() reports it
+    })
+    : undefined;
 
   let board: ProgressBoard | undefined;
   let task: ProgressTask | undefined;
@@ -139,6 +149,7 @@ export async function followCommand(session: Session, name: string, flags: Follo
     failure = error;
   } finally {
     subscription?.unsubscribe();
+    states?.unsubscribe();
   }
 
   const final = op.latest?.raw;

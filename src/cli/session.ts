@@ -23,6 +23,8 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream;
   /** Whether stdout is a terminal: live bars instead of plain lines. */
   readonly isTTY: boolean;
+  /** Whether stderr is a terminal: status lines (what a wait is waiting for) go there. */
+  readonly stderrIsTTY?: boolean | undefined;
   /** Environment variables (`LONGRUNNING_ADDRESS`). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT: waits, calls and the demo stop, and the CLI exits 130. */
@@ -119,7 +121,7 @@ export class Session {
       expected[key] = name;
     }
     const client = await connect({
-      address: this.flags.address ?? this.io.env.LONGRUNNING_ADDRESS,
+      address: this.address,
       insecure: this.flags.insecure,
       ca: this.flags.ca,
       headers: this.flags.header,
@@ -141,6 +143,24 @@ export class Session {
   /** Writes the one JSON document to stdout. */
   printJson(document: unknown): void {
     this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  }
+
+  /** Where the client connects (`--address` or `LONGRUNNING_ADDRESS`). */
+  get address(): string | undefined {
+    return this.flags.address ?? this.io.env.LONGRUNNING_ADDRESS;
+  }
+
+  /**
+   * A status line on stderr (`longrunning: <text>`) for a person watching: written when
+   * stderr is a terminal or with `--debug`, never into a pipe a script reads.
+   */
+  status(text: string): void {
+    if (this.flags.debug || this.io.stderrIsTTY === true) this.io.stderr.write(`longrunning: ${text}\n`);
+  }
+
+  /** A `--debug` line on stderr. */
+  debugLine(text: string): void {
+    if (this.flags.debug) this.io.stderr.write(`longrunning: ${text}\n`);
   }
 
   /** Writes `longrunning: <message>` to stderr, and the stack with `--debug`. */

@@ -11,6 +11,7 @@
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TypeRegistry, type Any } from '../../src/index.js';
@@ -54,6 +55,15 @@ const progress = (afterMs: number, percent: number): TimelineStep =>
   ({ afterMs, metadata: struct({ progressPercent: percent, state: 'RUNNING' }) });
 
 /** Resolves once the server received an RPC for `name` (or after 25 s, to never hang). */
+/** A port on 127.0.0.1 where nothing listens. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 function whenCalled(server: InMemoryOperationsServer, name: string): Promise<void> {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -421,6 +431,36 @@ add({
     expect(result.signal).to.equal(null);
     expect(result.code).to.equal(130);
     expectOneErrorLine(result, /^longrunning: interrupted$/);
+  },
+});
+
+add({
+  title: 'wait on an address where nothing listens exits 5 with one UNAVAILABLE line instead of waiting forever',
+  start: async ({ cli, name }) => {
+    const port = await closedPort();
+    return cli(['--address', `127.0.0.1:${port}`, '--insecure', 'wait', name('nowhere')], { timeoutMs: 30_000 });
+  },
+  check: (result: CliResult) => {
+    expect(result.signal, 'not killed by the harness').to.equal(null);
+    expect(result.code).to.equal(5);
+    expectOneErrorLine(result, /UNAVAILABLE/);
+  },
+});
+
+add({
+  title: 'wait --debug says what it waits for, where, and each state it receives',
+  only: 'in process',
+  start: async ({ server, base, cli, name }) => {
+    const op = server.createOperation({ name: name('debug'), metadata: struct({ progressPercent: 10 }) });
+    void whenCalled(server, op).then(() => server.complete(op, struct({ rows: 1 })));
+    return { op, address: server.address, result: await cli([...base, '--debug', 'wait', op]) };
+  },
+  check: ({ op, address, result }: { op: string; address: string; result: CliResult }) => {
+    expect(result.code, result.stderr).to.equal(0);
+    const stderr = lines(result.stderr).filter((line) => line !== '');
+    expect(stderr[0]).to.match(new RegExp(`^longrunning: waiting for ${op} at ${address.replace(/\./g, '\\.')} `));
+    expect(stderr[1]).to.equal(`longrunning: ${op}: running, metadata type.googleapis.com/google.protobuf.Struct (${struct({ progressPercent: 10 }).value.length} bytes)`);
+    expect(stderr[stderr.length - 1]).to.match(new RegExp(`^longrunning: ${op}: done`));
   },
 });
 
