@@ -15,60 +15,10 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 const { installLoopbackGuard } = await import('../test/helpers/loopback-guard.js');
 installLoopbackGuard();
 
-const net = (await import('node:net')).default;
+const { startDroppingProxy } = await import('../test/helpers/network.js');
 const { OperationsClient } = await import('../src/index.js');
 const { InMemoryOperationsServer } = await import('../src/testing.js');
 const { closeGax, createGaxOperationsClient, gaxOperation, toGaxOperation } = await import('./lib/gax.js');
-
-interface Proxy {
-  readonly address: string;
-  attemptsWhileDown: number;
-  down(): void;
-  up(): void;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy to `target` that, while down, accepts and drops every connection. */
-async function startProxy(targetPort: number): Promise<Proxy> {
-  let isUp = true;
-  const sockets = new Set<import('node:net').Socket>();
-  const track = (socket: import('node:net').Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  };
-  const proxy: Proxy = {
-    address: '',
-    attemptsWhileDown: 0,
-    down: () => {
-      isUp = false;
-      for (const socket of sockets) socket.destroy();
-    },
-    up: () => {
-      isUp = true;
-    },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-  const server = net.createServer((socket) => {
-    track(socket);
-    if (!isUp) {
-      proxy.attemptsWhileDown++;
-      socket.destroy();
-      return;
-    }
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    track(upstream);
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
-    socket.pipe(upstream).pipe(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  (proxy as { address: string }).address = `127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
-  return proxy;
-}
 
 type Client = 'ours' | 'ours, grpc-js reconnect defaults' | 'gax';
 
@@ -76,7 +26,7 @@ interface Row { client: Client; outageS: number; outcome: string; recoveryMs: nu
 
 async function scenario(client: Client, outageMs: number): Promise<Row> {
   const server = await InMemoryOperationsServer.start();
-  const proxy = await startProxy(server.port);
+  const proxy = await startDroppingProxy(server.port);
   const name = server.createOperation();
   const ours = client === 'gax' ? undefined : new OperationsClient({
     address: proxy.address,

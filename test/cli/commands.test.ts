@@ -11,11 +11,11 @@
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TypeRegistry, type Any } from '../../src/index.js';
 import { InMemoryOperationsServer, type TimelineStep } from '../../src/testing.js';
+import { closedPort } from '../helpers/network.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
 import { pool, REPO_ROOT, runChild, runInProcess, type CliResult, type Runner } from './harness.js';
 
@@ -55,15 +55,6 @@ const progress = (afterMs: number, percent: number): TimelineStep =>
   ({ afterMs, metadata: struct({ progressPercent: percent, state: 'RUNNING' }) });
 
 /** Resolves once the server received an RPC for `name` (or after 25 s, to never hang). */
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 function whenCalled(server: InMemoryOperationsServer, name: string): Promise<void> {
   return new Promise((resolve) => {
     const started = Date.now();

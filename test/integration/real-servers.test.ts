@@ -11,7 +11,6 @@
  * seconds, and the assertions are on counts and order.
  */
 import { expect } from 'chai';
-import net from 'node:net';
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { RpcError } from '../../src/errors.js';
 import { WAIT_REPROBE_MS } from '../../src/poller/server-state.js';
@@ -20,6 +19,7 @@ import { encodeRetryInfo, encodeStatus } from '../../src/transport/codec.js';
 import {
   holdFor, startIndependentServer, StatusReply, statusTrailers, type IndependentServer, type WireOperation,
 } from '../helpers/independent-server.js';
+import { closedPort, startDroppingProxy } from '../helpers/network.js';
 
 const NAME = 'operations/independent-1';
 const UNAVAILABLE = 14;
@@ -41,15 +41,6 @@ function throttle(code: number, retryDelayMs: number): StatusReply {
     details: 'slow down',
     metadata: statusTrailers(encodeStatus({ code, message: 'slow down', details })),
   });
-}
-
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('against servers that are not ours (independent grpc-js server)', function () {
@@ -268,54 +259,31 @@ describe('recovery after an outage (a proxy that drops every connection for a wh
         return done ? finished(1) : running(0);
       },
     });
-    // The proxy: forwards while up; while down, accepts and drops every connection
-    // (counting them), as a server that restarts or a broken network path would.
-    let up = true;
-    let attemptsWhileDown = 0;
-    const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-      if (!up) {
-        attemptsWhileDown++;
-        socket.destroy();
-        return;
-      }
-      const upstream = net.connect(backend.port, '127.0.0.1');
-      sockets.add(upstream);
-      upstream.on('close', () => sockets.delete(upstream));
-      upstream.on('error', () => socket.destroy());
-      socket.on('close', () => upstream.destroy());
-      upstream.on('close', () => socket.destroy());
-      socket.pipe(upstream).pipe(socket);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const { port } = proxy.address() as net.AddressInfo;
-    const client = new OperationsClient({ address: `127.0.0.1:${port}`, insecure: true });
+    // Forwards while up; while down, accepts and drops every connection (counting them),
+    // as a server that restarts or a broken network path would look to the client.
+    const proxy = await startDroppingProxy(backend.port);
+    const client = new OperationsClient({ address: proxy.address, insecure: true });
     try {
       const op = client.operation(NAME, { unpack: false, polling: { waitSliceMs: 500 } });
       const result = op.promise();
       while (backend.calls.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
 
-      up = false;
-      for (const socket of sockets) socket.destroy();
+      proxy.down();
       const callsBefore = backend.calls.length;
       const outageMs = 6_000;
       await new Promise((resolve) => setTimeout(resolve, outageMs));
       done = true; // finished while the client could not see it
       const callsDuringOutage = backend.calls.length - callsBefore;
-      up = true;
+      proxy.up();
       await result;
 
       expect(callsDuringOutage, 'RPCs that reached the server during the outage').to.equal(0);
       // grpc-js reconnects with backoff 1 s, x1.6, capped at 3 s (+-20% jitter): about 3 to 5
       // attempts in 6 s. A retry storm would be hundreds; no reconnection at all, zero.
-      expect(attemptsWhileDown).to.be.within(1, 12);
+      expect(proxy.attemptsWhileDown).to.be.within(1, 12);
     } finally {
       await client.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await proxy.close();
       await backend.stop();
     }
   });
