@@ -56,7 +56,7 @@ const CLI_FILE = 'dist/cli/main.js';
 const CLI_COMMANDS = ['get', 'list', 'wait', 'watch', 'cancel', 'delete', 'demo'];
 /** Repository internals a user must never download. */
 const FORBIDDEN = [
-  [/^(test|src|bench|examples|scripts|coverage|test-results|node_modules|\.ci|\.github)\//, 'repository internals'],
+  [/^(test|src|bench|scripts|coverage|test-results|node_modules|\.ci|\.github)\//, 'repository internals'],
   [/^docs\/api\//, 'generated API docs'],
   [/\.tsbuildinfo$/, 'build cache'],
   [/\.map$/, 'source map (its sources, src/, are not shipped)'],
@@ -664,6 +664,37 @@ async function steps(tmp) {
     const errors = lines.filter((l) => l.startsWith('error'));
     assert(errors.length === 0, errors.join('\n'));
     return `0 errors, ${lines.length - errors.length} warnings/suggestions`;
+  });
+
+  await check('README links resolve (relative: in the repository; package: in the tarball)', async () => {
+    const readme = files.get('README.md').toString('utf8');
+    const major = pkg.version.split('.')[0];
+    // Where the published package's files are served: the README's links into the package.
+    const packageUrl = /^https:\/\/unpkg\.com\/((?:@[^/]+\/)?[^/@]+)@([^/]+)\/(.+)$/;
+    const problems = [];
+    let relative = 0;
+    let packaged = 0;
+    for (const [, target] of readme.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
+      const url = target.replace(/#.*$/, '');
+      if (url === '') continue; // an anchor on the same page
+      const inPackage = packageUrl.exec(url);
+      if (inPackage) {
+        const [, name, range, file] = inPackage;
+        if (name !== pkg.name) problems.push(`${target}: links into package ${name}, not ${pkg.name}`);
+        else if (range !== major) problems.push(`${target}: version range @${range}, expected @${major} (the major of ${pkg.version})`);
+        else if (!files.has(file)) problems.push(`${target}: ${file} is not in the tarball (add it to "files" in package.json)`);
+        packaged++;
+      } else if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+        continue; // another site: not checked offline
+      } else {
+        if (!existsSync(path.join(clean, url))) problems.push(`${target}: no such file in the repository`);
+        // npm resolves a README's relative links against package.json's repository only.
+        else if (!pkg.repository) problems.push(`${target}: a relative link dies on the npm registry page (package.json has no repository): link to https://unpkg.com/${pkg.name}@${major}/<file>`);
+        relative++;
+      }
+    }
+    assert(problems.length === 0, problems.join('\n'));
+    return `${packaged} links into the package, ${relative} relative`;
   });
 
   await check('attw (esm-only profile)', async () => {
