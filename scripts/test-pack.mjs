@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run test:pack`: checks the package as a user receives it. Runs after `npm run build`.
+ * `npm run test:pack`: checks the package as a user receives it, packed from a clean tree.
  *
- * 1. `npm pack` into a temp dir; the tarball must hold the entry points, the CLI, the
- *    docs a user reads, and nothing of the repository's internals (tests, sources, maps).
+ * 1. Exports the repository's tracked files into a temp dir, without `dist/` or anything
+ *    ignored: `git archive HEAD` when the working tree is clean (what CI and a fresh
+ *    clone pack), otherwise the working tree's tracked and untracked-but-not-ignored
+ *    files (`git ls-files -co --exclude-standard`), so a developer mid-change tests their
+ *    own code; the report says which. The export's `node_modules` is a symlink to the
+ *    repository's. There, `npm pack` must build the package itself (the `prepare`
+ *    script): nothing of the repository's own `dist/` can leak into the tarball.
+ *    The tarball must hold the entry points, the CLI, the docs a user reads, and nothing
+ *    of the repository's internals (tests, sources, maps).
  * 2. Installs it into a temp app WITHOUT the network: the tarball is unpacked into
  *    `app/node_modules/longrunning-client` and each of its runtime `dependencies` is a
  *    symlink to the repository's `node_modules/<dep>` (exactly what `npm ci` installed
@@ -17,6 +24,8 @@
  * 4. Runs the installed `longrunning` binary: `--help`, `get` against an embedded server,
  *    `demo`.
  * 5. publint and @arethetypeswrong/cli (esm-only profile) on the tarball.
+ * 6. Every link of the README resolves: a relative one to a file of the repository, one
+ *    into the published package (unpkg) to a file of the tarball.
  *
  * Prints a report and exits 1 on any failure. Temp dirs are removed in all cases
  * (`TEST_PACK_KEEP=1` keeps them for debugging; `TEST_PACK_VERBOSE=1` lists every packed
@@ -47,7 +56,7 @@ const CLI_FILE = 'dist/cli/main.js';
 const CLI_COMMANDS = ['get', 'list', 'wait', 'watch', 'cancel', 'delete', 'demo'];
 /** Repository internals a user must never download. */
 const FORBIDDEN = [
-  [/^(test|src|bench|examples|scripts|coverage|test-results|node_modules|\.ci|\.github)\//, 'repository internals'],
+  [/^(test|src|bench|scripts|coverage|test-results|node_modules|\.ci|\.github)\//, 'repository internals'],
   [/^docs\/api\//, 'generated API docs'],
   [/\.tsbuildinfo$/, 'build cache'],
   [/\.map$/, 'source map (its sources, src/, are not shipped)'],
@@ -71,6 +80,12 @@ const CHILD_ENV = {
   npm_config_ignore_scripts: 'true',
   npm_config_loglevel: 'error',
 };
+
+/**
+ * `npm pack` in the exported tree must run the package's own lifecycle scripts: the
+ * build they run is what is under test. Still offline.
+ */
+const PACK_ENV = { ...CHILD_ENV, npm_config_ignore_scripts: 'false' };
 
 // ---------------------------------------------------------------------------------------
 // Child processes: each in its own process group, killed as a group on timeout or signal.
@@ -197,6 +212,45 @@ function importedSpecifiers(source) {
 }
 
 const packageNameOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+// ---------------------------------------------------------------------------------------
+// The clean tree that is packed.
+
+const git = (args, options) => run('git', args, { timeoutMs: 60_000, ...options });
+
+/**
+ * Writes the files a fresh clone would have into `dest`, never `dist/` (nor anything
+ * ignored): HEAD when the working tree is clean, the working tree otherwise.
+ * @returns {Promise<{ source: string, count: number }>}
+ */
+async function exportCleanTree(dest) {
+  const status = expectSuccess('git status', await git(['status', '--porcelain', '--untracked-files=normal']));
+  const changes = status.stdout.split('\n').filter((line) => line.trim() !== '');
+  const built = (file) => file === 'dist' || file.startsWith('dist/');
+  if (changes.length === 0) {
+    const head = expectSuccess('git rev-parse', await git(['rev-parse', '--short', 'HEAD'])).stdout.trim();
+    const archive = path.join(path.dirname(dest), 'head.tar.gz');
+    expectSuccess('git archive', await git(['archive', '--format=tar.gz', '--prefix=package/', '-o', archive, 'HEAD']));
+    const files = readTarball(await fs.readFile(archive));
+    for (const [file, data] of files) {
+      if (built(file)) continue;
+      await fs.mkdir(path.dirname(path.join(dest, file)), { recursive: true });
+      await fs.writeFile(path.join(dest, file), data);
+    }
+    return { source: `HEAD (${head}, clean working tree)`, count: files.size };
+  }
+  // Mid-change: the tracked and new (not ignored) files as they are now, deletions applied.
+  const listed = expectSuccess('git ls-files', await git(['ls-files', '-z', '-co', '--exclude-standard']));
+  let count = 0;
+  for (const file of new Set(listed.stdout.split('\0').filter((f) => f !== '' && !built(f)))) {
+    if (!existsSync(path.join(ROOT, file))) continue;
+    await fs.mkdir(path.dirname(path.join(dest, file)), { recursive: true });
+    await fs.copyFile(path.join(ROOT, file), path.join(dest, file));
+    count++;
+  }
+  warnings.push(`packed the working tree with ${changes.length} uncommitted change(s), not HEAD (CI packs HEAD of a fresh clone)`);
+  return { source: `working tree (${changes.length} uncommitted change(s))`, count };
+}
 
 // ---------------------------------------------------------------------------------------
 // What runs inside the temp app.
@@ -411,26 +465,27 @@ async function steps(tmp) {
   const prerequisites = await check('prerequisites', async () => {
     const [major, minor] = process.versions.node.split('.').map(Number);
     assert(major > 20 || (major === 20 && minor >= 19), `node ${process.versions.node}: the package needs >= 20.19`);
-    assert(existsSync(path.join(ROOT, 'dist', 'index.js')), 'dist/ is missing: run `npm run build` first');
     assert(existsSync(TSC), 'node_modules/typescript is missing: run `npm ci` first');
-    const newest = async (dir) => {
-      let latest = 0;
-      for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-        if (entry.isFile()) latest = Math.max(latest, (await fs.stat(path.join(entry.parentPath ?? entry.path, entry.name))).mtimeMs);
-      }
-      return latest;
-    };
-    if (existsSync(path.join(ROOT, 'src')) && await newest(path.join(ROOT, 'src')) > await newest(path.join(ROOT, 'dist'))) {
-      warnings.push('src/ has changes newer than dist/: this checks the last build (run `npm run build`)');
-    }
-    return `node ${process.versions.node}, dist/ present`;
+    return `node ${process.versions.node}`;
   });
   if (!prerequisites) return;
 
-  const packed = await check('npm pack', async () => {
+  const clean = path.join(tmp, 'clean');
+  const exported = await check('clean tree: no dist/, the repository\'s node_modules', async () => {
+    await fs.mkdir(clean);
+    const { source, count } = await exportCleanTree(clean);
+    assert(existsSync(path.join(clean, 'package.json')), `the export of ${source} has no package.json`);
+    assert(!existsSync(path.join(clean, 'dist')), 'the export has a dist/ directory');
+    await fs.symlink(REPO_MODULES, path.join(clean, 'node_modules'), process.platform === 'win32' ? 'junction' : 'dir');
+    return `${count} files of ${source}`;
+  });
+  if (!exported) return;
+
+  const packed = await check('npm pack (builds the package itself)', async () => {
     const packDir = path.join(tmp, 'pack');
     await fs.mkdir(packDir);
-    const result = expectSuccess('npm pack', await npm(['pack', '--json', '--pack-destination', packDir], { timeoutMs: 60_000 }));
+    // Lifecycle scripts write to stderr under --json; stdout is the JSON report.
+    const result = expectSuccess('npm pack', await npm(['pack', '--json', '--pack-destination', packDir], { cwd: clean, env: PACK_ENV, timeoutMs: 180_000 }));
     const [info] = JSON.parse(result.stdout.slice(result.stdout.indexOf('[')));
     tarball = path.join(packDir, info.filename);
     files = readTarball(await fs.readFile(tarball));
@@ -452,6 +507,9 @@ async function steps(tmp) {
 
   await check('tarball contents', () => {
     const problems = [];
+    if (![...files.keys()].some((file) => file.startsWith('dist/'))) {
+      problems.push('no dist/ at all: packing a clean tree did not build the package (the `prepare` script of package.json runs the build)');
+    }
     for (const file of REQUIRED_FILES) if (!files.has(file)) problems.push(`missing ${file}`);
     for (const [pattern, why] of FORBIDDEN) {
       const shipped = [...files.keys()].filter((file) => pattern.test(file));
@@ -606,6 +664,37 @@ async function steps(tmp) {
     const errors = lines.filter((l) => l.startsWith('error'));
     assert(errors.length === 0, errors.join('\n'));
     return `0 errors, ${lines.length - errors.length} warnings/suggestions`;
+  });
+
+  await check('README links resolve (relative: in the repository; package: in the tarball)', async () => {
+    const readme = files.get('README.md').toString('utf8');
+    const major = pkg.version.split('.')[0];
+    // Where the published package's files are served: the README's links into the package.
+    const packageUrl = /^https:\/\/unpkg\.com\/((?:@[^/]+\/)?[^/@]+)@([^/]+)\/(.+)$/;
+    const problems = [];
+    let relative = 0;
+    let packaged = 0;
+    for (const [, target] of readme.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
+      const url = target.replace(/#.*$/, '');
+      if (url === '') continue; // an anchor on the same page
+      const inPackage = packageUrl.exec(url);
+      if (inPackage) {
+        const [, name, range, file] = inPackage;
+        if (name !== pkg.name) problems.push(`${target}: links into package ${name}, not ${pkg.name}`);
+        else if (range !== major) problems.push(`${target}: version range @${range}, expected @${major} (the major of ${pkg.version})`);
+        else if (!files.has(file)) problems.push(`${target}: ${file} is not in the tarball (add it to "files" in package.json)`);
+        packaged++;
+      } else if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+        continue; // another site: not checked offline
+      } else {
+        if (!existsSync(path.join(clean, url))) problems.push(`${target}: no such file in the repository`);
+        // npm resolves a README's relative links against package.json's repository only.
+        else if (!pkg.repository) problems.push(`${target}: a relative link dies on the npm registry page (package.json has no repository): link to https://unpkg.com/${pkg.name}@${major}/<file>`);
+        relative++;
+      }
+    }
+    assert(problems.length === 0, problems.join('\n'));
+    return `${packaged} links into the package, ${relative} relative`;
   });
 
   await check('attw (esm-only profile)', async () => {

@@ -6,6 +6,7 @@
  * @module longrunning-client/testing
  */
 export { InMemoryOperationsServer } from './testing/in-memory-server.js';
+export { seededRandom } from './testing/random.js';
 export type {
   CallRecord, CallRecordOf, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions,
   OperationsMethod, OperationsOverride, OperationsRequests, OperationsResponses, OverrideContext,

@@ -6,14 +6,14 @@
  * @internal
  * @module
  */
-import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError as CommanderInvalidArgument, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import {
   cancelCommand, deleteCommand, followCommand, getCommand, listCommand, type FollowFlags, type ListFlags,
 } from './commands.js';
 import { demoCommand } from './demo.js';
 import { FlagValueError, parseDuration, parsePositiveInteger } from './duration.js';
-import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { EXIT_CODES_HELP, ExitCode, UsageError } from './exit-codes.js';
 import { Session, type CliIo, type ParsedFlags, type TypeFlags } from './session.js';
 
 export type { CliIo } from './session.js';
@@ -62,6 +62,18 @@ function addTypeOptions(command: Command): Command {
       '(from --proto) names the response and metadata types, which are then enforced (exit 6 on mismatch)')
     .option('--response-type <type>', 'expected response message type, e.g. example.v1.ExportResponse')
     .option('--metadata-type <type>', 'expected metadata message type, e.g. example.v1.ExportMetadata');
+}
+
+/**
+ * The global flags `demo` has no use for: it starts its own embedded server on loopback,
+ * so nothing connects anywhere and there are no types to load.
+ */
+const DEMO_UNUSED_FLAGS = ['address', 'insecure', 'ca', 'header', 'proto', 'include', 'timeout'] as const;
+
+/** `demo --help` lists only the global options demo honours. */
+function demoGlobalOptions(this: Help, command: Command): Option[] {
+  const unused = new Set<string>(DEMO_UNUSED_FLAGS.map((flag) => `--${flag}`));
+  return Help.prototype.visibleGlobalOptions.call(this, command).filter((option) => !unused.has(option.long ?? ''));
 }
 
 /** What a commander error means as an exit code; help and version are successes. */
@@ -123,14 +135,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   program.command('list')
     .description('list operations (ListOperations): one page and its next page token, or --all pages')
-    .argument('[parent]', 'the collection to list, e.g. operations (default: "", all that the server lists)', '')
+    // No commander default: it would print `(default: "")` after our own explanation.
+    .argument('[parent]', 'the collection to list, e.g. operations (default: all that the server lists)')
     .option('--filter <filter>', 'server-side filter, e.g. "done = false"')
     .addOption(new Option('--page-size <n>', 'operations per page (default: the server\'s)').argParser(parser(parsePositiveInteger)))
     .option('--page-token <token>', 'continue from the token a previous page printed')
     .option('--all', 'fetch every page')
     .option('--partial', 'return what is reachable and name the unreachable collections (returnPartialSuccess)')
-    .action(async (parent: string, _options: unknown, command: Command) => {
-      exitCode = await listCommand(begin(command), parent, command.opts<ListFlags>());
+    .action(async (parent: string | undefined, _options: unknown, command: Command) => {
+      exitCode = await listCommand(begin(command), parent ?? '', command.opts<ListFlags>());
     });
 
   addTypeOptions(program.command('wait')
@@ -163,9 +176,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     });
 
   program.command('demo')
-    .description('run simulated jobs on an embedded loopback server and follow them with the SDK (no --address)')
+    .description('run simulated jobs on an embedded loopback server and follow them with the SDK')
+    .configureHelp({ ...program.configureHelp(), visibleGlobalOptions: demoGlobalOptions })
     .action(async (_options: unknown, command: Command) => {
-      exitCode = await demoCommand(begin(command));
+      const session = begin(command);
+      const given = command.optsWithGlobals<ParsedFlags>();
+      const unused = DEMO_UNUSED_FLAGS.filter((flag) => given[flag] !== undefined).map((flag) => `--${flag}`);
+      if (unused.length > 0) throw new UsageError(`demo runs its own embedded server and does not use ${unused.join(', ')}`);
+      exitCode = await demoCommand(session);
     });
 
   for (const command of [program, ...program.commands]) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);

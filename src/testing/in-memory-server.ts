@@ -735,7 +735,7 @@ const CONSTRUCT = Symbol('InMemoryOperationsServer.construct');
  * overrides and a log of the calls received. Timers are unref'd and `stop()` leaves no
  * socket or timer behind.
  *
- * Methods of the Node API throw {@link longrunning-client!InvalidArgumentError} for bad input (a malformed
+ * Methods of the Node API throw {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for bad input (a malformed
  * or duplicate name, an unknown operation, a status with code 0).
  *
  * @example
@@ -792,8 +792,8 @@ export class InMemoryOperationsServer {
   /**
    * Starts a server listening on 127.0.0.1 (never another interface).
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for invalid options.
-   * @throws {@link longrunning-client!LongRunningError} when the port cannot be bound (e.g. it is in use).
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for invalid options.
+   * @throws {@link longrunning-client!LongRunningError | LongRunningError} when the port cannot be bound (e.g. it is in use).
    * @example
    * ```ts
    * import { InMemoryOperationsServer } from 'longrunning-client/testing';
@@ -824,7 +824,7 @@ export class InMemoryOperationsServer {
    * Adds an operation and returns its name. Without `init` it is running, with no
    * metadata, named `operations/op-NNNNNN` (6-digit sequence, skipping names in use).
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} when the name is empty, longer than 1024
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} when the name is empty, longer than 1024
    * characters, contains control characters or is already in use; when `done: false`
    * comes with a response or error; or when both a response and an error are given.
    * @example
@@ -873,7 +873,7 @@ export class InMemoryOperationsServer {
    * calls are not woken: like real servers, WaitOperation answers when the operation
    * is done or its timeout passes.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for an unknown name or a value that is not an Any.
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an unknown name or a value that is not an Any.
    * @example
    * ```ts
    * server.setMetadata(name, TypeRegistry.empty().pack('google.protobuf.Struct', { percent: 40 }));
@@ -888,7 +888,7 @@ export class InMemoryOperationsServer {
    * Finishes a running operation successfully, with `response` or (when omitted)
    * without a result; wakes its pending WaitOperation calls and stops its timeline.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for an unknown name, an operation that is
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an unknown name, an operation that is
    * already done (e.g. cancelled by the client), or a response that is not an Any.
    * @example
    * ```ts
@@ -905,7 +905,7 @@ export class InMemoryOperationsServer {
    * Finishes a running operation with an error (details kept); wakes its pending
    * WaitOperation calls and stops its timeline.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for an unknown name, an operation that is
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an unknown name, an operation that is
    * already done, or a status whose code is not 1..16.
    * @example
    * ```ts
@@ -963,9 +963,9 @@ export class InMemoryOperationsServer {
    * The timeline stops when the operation is done, cancelled or deleted, and on
    * `stop()`; its timers are unref'd.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for an unknown or done operation, or a malformed
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an unknown or done operation, or a malformed
    * step (negative delay, no change, a step after a terminal one).
-   * @throws {@link longrunning-client!LongRunningError} after `stop()`.
+   * @throws {@link longrunning-client!LongRunningError | LongRunningError} after `stop()`.
    * @example
    * ```ts
    * import { TypeRegistry } from 'longrunning-client';
@@ -995,7 +995,7 @@ export class InMemoryOperationsServer {
    * a second `failNext` applies after the first is used up.
    *
    * @param times - How many calls fail. @defaultValue 1
-   * @throws {@link longrunning-client!InvalidArgumentError} for an unknown method, a status code outside
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an unknown method, a status code outside
    * 1..16 or a `times` that is not a positive integer.
    * @example
    * ```ts
@@ -1018,7 +1018,7 @@ export class InMemoryOperationsServer {
    * `handler` is undefined. The override runs after fault injection; the built-in
    * behaviour stays reachable through `context.next()`.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for an unknown method or a handler that is not a function.
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an unknown method or a handler that is not a function.
    * @example
    * ```ts
    * // A pager that repeats its token forever.
@@ -1041,7 +1041,7 @@ export class InMemoryOperationsServer {
    * Replaces the injected faults; `undefined` turns them off. Applies to calls that
    * arrive afterwards.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} for an invalid fault option.
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} for an invalid fault option.
    * @example
    * ```ts
    * server.setFaults({ unavailableRate: 1, methods: ['GetOperation'] });
@@ -1060,7 +1060,7 @@ export class InMemoryOperationsServer {
    * names the unreachable ones in `unreachable`, on every page. Other RPCs are not
    * affected.
    *
-   * @throws {@link longrunning-client!InvalidArgumentError} when an entry is not a valid collection name.
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} when an entry is not a valid collection name.
    * @example
    * ```ts
    * server.setUnreachable(['operations/us-east1']);

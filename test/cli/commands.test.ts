@@ -759,6 +759,44 @@ add({
 });
 
 add({
+  title: 'list --help states the default of [parent] once; list without it lists everything',
+  only: 'in process',
+  start: async ({ server, base, cli, name }) => {
+    const op = server.createOperation({ name: name('anywhere') });
+    return { op, help: await cli(['list', '--help']), listed: await cli([...base, 'list', '--all', '--json']) };
+  },
+  check: ({ op, help, listed }: { op: string; help: CliResult; listed: CliResult }) => {
+    expect(help.code).to.equal(0);
+    const parent = /^ {2}parent\b[\s\S]*?(?=\n\n)/m.exec(help.stdout)?.[0] ?? '';
+    expect(parent, help.stdout).to.include('default');
+    expect(parent.match(/\(default:/g), parent).to.have.length(1);
+    expect(help.stdout).not.to.include('(default: "")');
+    expect(listed.code, listed.stderr).to.equal(0);
+    expect(json(listed).operations.map((o: { name: string }) => o.name)).to.include(op);
+  },
+});
+
+add({
+  title: 'demo --help offers only the flags demo uses, and demo refuses connection flags',
+  only: 'in process',
+  start: async ({ cli }) => ({
+    help: await cli(['demo', '--help']),
+    refused: await cli(['demo', '--address', '127.0.0.1:1', '--insecure']),
+  }),
+  check: ({ help, refused }: { help: CliResult; refused: CliResult }) => {
+    expect(help.code).to.equal(0);
+    for (const flag of ['--address', '--insecure', '--ca', '--header', '--proto', '--include', '--timeout']) {
+      expect(help.stdout, `demo --help offers ${flag}`).not.to.match(new RegExp(`^\\s+${flag}\\b`, 'm'));
+    }
+    expect(help.stdout).to.match(/^\s+--json\b/m);
+    expect(help.stdout).to.match(/^\s+--debug\b/m);
+    expect(refused.code).to.equal(2);
+    expect(refused.stdout).to.equal('');
+    expectOneErrorLine(refused, /demo .*does not use --address, --insecure/);
+  },
+});
+
+add({
   title: '--version prints the package version',
   only: 'in process',
   start: ({ cli }) => cli(['--version']),

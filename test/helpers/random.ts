@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded PRNG, good enough to spread timings reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of tests and benchmarks: the one `longrunning-client/testing` exports. */
+export { seededRandom } from '../../src/testing/random.js';
