@@ -45,10 +45,12 @@ export const mochaHooks = {
   },
   afterAll: [
     // First let closes that are already under way finish (socket close callbacks,
-    // setImmediate); then check synchronously, since mocha times an async hook with a
-    // timer of its own that would count as a leak.
-    async () => {
-      for (let i = 0; i < 20 && leakedResources().some((r) => r !== 'Timeout'); i++) {
+    // setImmediate; up to 5 s, which a loaded machine may need); then check
+    // synchronously, since mocha times an async hook with a timer of its own that would
+    // count as a leak.
+    async function settleCloses(this: Mocha.Context) {
+      this.timeout(15_000);
+      for (let i = 0; i < 100 && leakedResources().some((r) => r !== 'Timeout'); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50).unref());
       }
       await new Promise((resolve) => setImmediate(resolve));

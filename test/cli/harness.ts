@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/run.js';
+import { CHILD_DEADLINE_MS } from '../helpers/children.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,7 +33,7 @@ export interface RunOptions {
   readonly interruptOn?: (stdout: string) => boolean;
   /** Interrupt once this settles. */
   readonly interruptAfter?: Promise<unknown>;
-  /** Kill after this long: a hang is a failure, not a stuck test run. */
+  /** Kill after this long: a hang is a failure, not a stuck test run. @defaultValue CHILD_DEADLINE_MS */
   readonly timeoutMs?: number;
 }
 
@@ -57,7 +58,7 @@ export const runChild: Runner = (args, options = {}) => {
     const child = execFile(process.execPath, ['--import', 'tsx', path.join('src', 'cli', 'main.ts'), ...args], {
       cwd: REPO_ROOT,
       env: childEnv(options.env),
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: options.timeoutMs ?? CHILD_DEADLINE_MS,
       killSignal: 'SIGKILL',
     }, (error, stdout, stderr) => {
       const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;

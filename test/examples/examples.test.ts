@@ -14,6 +14,7 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHILD_DEADLINE_MS, childrenTimeoutMs, mapLimited } from '../helpers/children.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const examplesDir = path.join(root, 'examples');
@@ -124,8 +125,9 @@ function runExample(file: string): Promise<Run> {
       // NODE_V8_COVERAGE '' keeps c8 from merging the child's coverage; the examples
       // must not probe a metadata server (network rule).
       env: { ...process.env, NODE_V8_COVERAGE: '', METADATA_SERVER_DETECTION: 'none' },
-      // An example that does not exit by itself is killed here and fails its test.
-      timeout: 20_000,
+      // An example that does not exit by itself is killed here and fails its test. The
+      // deadline only catches a hang: it is far above the few seconds an example needs.
+      timeout: CHILD_DEADLINE_MS,
     }, (error, stdout, stderr) => {
       resolve({
         file,
@@ -179,12 +181,13 @@ function snippetsOf(page: string, markdown: string): Snippet[] {
 const exampleFiles = readdirSync(examplesDir).filter((file) => file.endsWith('.ts')).sort();
 
 describe('examples/', function () {
-  this.timeout(30_000);
   const runs = new Map<string, Run>();
 
-  before(async () => {
-    // All at once: each example spends most of its time starting Node and tsx.
-    for (const run of await Promise.all(exampleFiles.map(runExample))) runs.set(run.file, run);
+  before(async function () {
+    // One per CPU: each example spends most of its time starting Node and tsx, so more
+    // at once only makes each slower (on a loaded machine, slower than any fixed limit).
+    this.timeout(childrenTimeoutMs(exampleFiles.length));
+    for (const run of await mapLimited(exampleFiles, runExample)) runs.set(run.file, run);
   });
 
   it('has an expectation for every example and an example for every expectation', () => {
@@ -196,7 +199,7 @@ describe('examples/', function () {
     it(`${file} exits 0 by itself and prints what it shows`, () => {
       const run = runs.get(file)!;
       const output = `\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
-      expect(run.timedOut, `${file} did not exit within 20 s${output}`).to.equal(false);
+      expect(run.timedOut, `${file} did not exit within ${CHILD_DEADLINE_MS / 1000} s (it hangs)${output}`).to.equal(false);
       expect(run.exitCode, `${file} exit code${output}`).to.equal(0);
       // Nothing on stderr (say, an error handler that fired), apart from Node's own
       // warning lines.

@@ -16,7 +16,7 @@ const server = await InMemoryOperationsServer.start({
 });
 const auth = new gax.googleAuthLibrary.OAuth2Client();
 auth.setCredentials({ access_token: 'child-token', expiry_date: Date.now() + 3_600_000 });
-const client = new OperationsClient({ address: `localhost:${server.port}`, auth, retry: false, timeoutMs: 5_000 });
+const client = new OperationsClient({ address: `localhost:${server.port}`, auth, retry: false, timeoutMs: 30_000 });
 try {
   const name = server.createOperation();
   const op = await client.getOperation({ name });

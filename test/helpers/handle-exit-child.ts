@@ -7,7 +7,8 @@
  * - `abort`: `promise({ signal })` and a state$ subscription, then abort, unsubscribe,
  *   close the client and stop the server.
  * - `waits`: `promise()` on an operation that completes while the loop sleeps between
- *   polls, the client NOT closed: the SDK's timer keeps the process alive while it
+ *   polls (right after the server answered the first poll, so exactly two polls on
+ *   any machine, however loaded), the client NOT closed: the SDK's timer keeps the process alive while it
  *   waits (a script must not exit mid-wait), and once the promise settles and the server
  *   stops nothing keeps it alive (printing `settled: true`).
  */
@@ -53,8 +54,14 @@ if (scenario === 'abort') {
 } else {
   const waiter = client.operation(name, { polling: { strategy: 'poll', initialDelayMs: 300, maxDelayMs: 300 } });
   let settled = false;
-  // Completes during the loop's sleep: only the SDK's own timer is pending then.
-  setTimeout(() => server.complete(name), 150).unref();
+  // Completes once the first poll has its (running) answer: the loop then sleeps its
+  // 300 ms with only the SDK's own timer pending, and the next poll sees it done.
+  server.override('GetOperation', async (_request, context) => {
+    const running = await context.next();
+    server.override('GetOperation', undefined);
+    server.complete(name);
+    return running;
+  });
   const result = await waiter.promise().then(() => 'resolved', (error: unknown) => `rejected: ${String(error)}`);
   settled = true;
   await server.stop();

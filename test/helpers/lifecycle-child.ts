@@ -5,9 +5,8 @@
  * reports with `cleanedUpAt`. The process must then exit on its own: nothing the SDK
  * started may keep Node alive once the caller stopped waiting.
  */
-import { OperationsClient } from '../../src/client/operations-client.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
-import { EVENTS, PHASES, runLifecycle, type LifecycleEvent, type LifecycleReport } from './lifecycle.js';
+import { EVENTS, PHASES, lifecycleClient, runLifecycle, type LifecycleEvent, type LifecycleReport } from './lifecycle.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -17,8 +16,7 @@ if (!EVENTS.includes(event)) throw new Error(`unknown event ${String(event)}`);
 const server = await InMemoryOperationsServer.start();
 const reports: LifecycleReport[] = [];
 for (const phase of PHASES) {
-  const client = new OperationsClient({ address: server.address, insecure: true, retry: false });
-  reports.push(await runLifecycle(server, client, event, phase));
+  reports.push(await runLifecycle(server, lifecycleClient(server), event, phase));
 }
 await server.stop();
 console.log(JSON.stringify({ event, reports, cleanedUpAt: Date.now() }));

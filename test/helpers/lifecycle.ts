@@ -7,8 +7,9 @@
  */
 import type { Subscription } from 'rxjs';
 import { TypeRegistry } from '../../src/any/type-registry.js';
-import type { OperationsClient } from '../../src/client/operations-client.js';
+import { OperationsClient } from '../../src/client/operations-client.js';
 import type { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+import { systemClock, type Clock } from '../../src/time/clock.js';
 import type { PollingOptions } from '../../src/types.js';
 
 /** What ends the wait. */
@@ -44,7 +45,8 @@ export interface LifecycleReport {
   pendingWaits: number;
   /**
    * When the server held no WaitOperation any more, in ms after the wait ended (at
-   * least the quiet period); Infinity when one was still held 2 s after the quiet period.
+   * least the quiet period); Infinity when one was still held {@link RELEASE_LIMIT_MS}
+   * after the quiet period.
    */
   waitsReleasedAfterMs: number;
   /** In `poll-in-flight`: held GetOperations the client cancelled (before the end of the test). */
@@ -52,12 +54,76 @@ export interface LifecycleReport {
 }
 
 /**
- * The loop polls every 150 ms (at about 0, 150, 300, 450 ms); the timeouts (400 ms)
- * fall between two polls, never on one.
+ * The loop polls every 150 ms. The timeouts are far away and never reached in real
+ * time: the clock holds their sleeps until the test fires them, once the loop is in the
+ * phase under test (see {@link lifecycleClient}), so the deadline falls in that phase on
+ * any machine, however loaded.
  */
 const POLL_EVERY_MS = 150;
-const TIMEOUT_MS = 400;
+const TIMEOUT_MS = 3_600_000;
+/** The slice of the held WaitOperation: a wait released before it ends was cancelled. */
+const WAIT_SLICE_MS = 60_000;
+/** How long after the quiet period a held WaitOperation may take to be released. */
+export const RELEASE_LIMIT_MS = 10_000;
 const FAILED_PRECONDITION = 9;
+
+/**
+ * The SDK's clock in these scenarios: real time and real poll sleeps, except the
+ * timeouts' sleeps ({@link TIMEOUT_MS}), which wait for `fireTimeouts()`.
+ */
+export interface LifecycleClock extends Clock {
+  /** Whether a real sleep (the poll loop between two polls) is under way. */
+  readonly sleeping: boolean;
+  /** Fires the pending timeouts now; returns how many there were. */
+  fireTimeouts(): number;
+}
+
+export function lifecycleClock(): LifecycleClock {
+  const timeouts = new Set<() => void>();
+  let sleeping = 0;
+  return {
+    get sleeping() {
+      return sleeping > 0;
+    },
+    now: () => systemClock.now(),
+    sleep(ms, signal) {
+      if (ms !== TIMEOUT_MS) {
+        sleeping++;
+        return systemClock.sleep(ms, signal).finally(() => {
+          sleeping--;
+        });
+      }
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const onAbort = () => {
+          timeouts.delete(fire);
+          reject(signal!.reason);
+        };
+        const fire = () => {
+          timeouts.delete(fire);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        timeouts.add(fire);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+    fireTimeouts() {
+      const pending = [...timeouts];
+      for (const fire of pending) fire();
+      return pending.length;
+    },
+  };
+}
+
+/** A client as the scenarios need it: no retries, and a {@link lifecycleClock}. */
+export function lifecycleClient(server: InMemoryOperationsServer): { client: OperationsClient; clock: LifecycleClock } {
+  const clock = lifecycleClock();
+  return { client: new OperationsClient({ address: server.address, insecure: true, retry: false, clock }), clock };
+}
 
 const types = TypeRegistry.empty();
 const struct = (value: Record<string, unknown>) => types.pack('google.protobuf.Struct', value);
@@ -66,7 +132,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => {
   setTimeout(resolve, ms);
 });
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
+/** Waits until `predicate` holds; the limit is a hang guard far above any real need. */
+async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
   while (!predicate()) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -79,17 +146,18 @@ function errorName(error: unknown): string {
 }
 
 /**
- * Runs one scenario on a fresh operation of `server` through `client`. The client is
- * closed only by the `close` event; the caller cleans up the rest.
+ * Runs one scenario on a fresh operation of `server` through `client` (made by
+ * {@link lifecycleClient}, with its `clock`). The client is closed only by the `close`
+ * event; the caller cleans up the rest.
  */
 export async function runLifecycle(
   server: InMemoryOperationsServer,
-  client: OperationsClient,
+  { client, clock }: { client: OperationsClient; clock: LifecycleClock },
   event: LifecycleEvent,
   phase: LoopPhase,
   quietMs = 200,
 ): Promise<LifecycleReport> {
-  // Connect first, so the timeouts measure waiting, not the channel's first connection.
+  // Connect first, so the scenario starts from a ready channel.
   const warmUp = server.createOperation();
   await client.getOperation({ name: warmUp });
   const name = server.createOperation({ metadata: struct({ percent: 1 }) });
@@ -128,7 +196,7 @@ export async function runLifecycle(
   }
 
   const polling: PollingOptions = phase === 'wait'
-    ? { strategy: 'wait', waitSliceMs: 10_000 }
+    ? { strategy: 'wait', waitSliceMs: WAIT_SLICE_MS }
     : { strategy: 'poll', initialDelayMs: POLL_EVERY_MS, maxDelayMs: POLL_EVERY_MS, jitter: 0 };
   if (event === 'total-timeout') polling.totalTimeoutMs = TIMEOUT_MS;
   const op = client.operation(name, { polling });
@@ -179,17 +247,11 @@ export async function runLifecycle(
   if (phase === 'wait') {
     await until(() => server.pendingWaits === 1, 'the WaitOperation to be held');
   } else if (phase === 'poll-sleeping') {
-    // Mid-sleep: two polls answered, none in flight, and none for another 20 ms (the
-    // next is ~150 ms away). Under load the window may be missed: try again (bounded).
+    // Mid-sleep: two polls answered, none in flight, the loop in its sleep. The event
+    // follows in the same tick as this check (only microtasks between), so no timer can
+    // end the sleep first.
     const gets = () => callsFor().filter((call) => call.method === 'GetOperation').length;
-    let sleeping = false;
-    for (let attempt = 0; attempt < 20 && !sleeping; attempt++) {
-      await until(() => answered >= 2 && gets() === answered && op.latest !== undefined, 'two GetOperations answered');
-      const count = gets();
-      await delay(20);
-      sleeping = gets() === count;
-    }
-    if (!sleeping) throw new Error('never caught the loop asleep between two polls');
+    await until(() => answered >= 2 && gets() === answered && clock.sleeping, 'the loop asleep after two GetOperations');
   } else {
     await until(() => held === 1, 'a GetOperation to be held');
   }
@@ -217,6 +279,7 @@ export async function runLifecycle(
       break;
     case 'total-timeout':
     case 'promise-timeout':
+      if (clock.fireTimeouts() !== 1) throw new Error(`${event}: expected one pending timeout to fire`);
       break;
   }
   // A held GetOperation answers once the operation is finished; otherwise it stays held
@@ -233,7 +296,7 @@ export async function runLifecycle(
   const pendingWaits = server.pendingWaits;
   // A held WaitOperation must be released by the client's cancel; say how long that took.
   const quietEnd = Date.now();
-  while (server.pendingWaits > 0 && Date.now() - quietEnd < 2_000) await delay(5);
+  while (server.pendingWaits > 0 && Date.now() - quietEnd < RELEASE_LIMIT_MS) await delay(5);
   const waitsReleasedAfterMs = server.pendingWaits === 0 ? quietMs + Date.now() - quietEnd : Infinity;
   release?.();
   server.override('GetOperation', undefined);
@@ -276,7 +339,8 @@ export function cancelsInFlightCall(event: LifecycleEvent): boolean {
 /**
  * The RPCs for the operation that may arrive between the event and the end of the
  * wait: the CancelOperation of `cancel`, and, when the loop was asleep, the one poll
- * that sees the operation done. Nothing else, and nothing at all after the end.
+ * that sees the operation done. Nothing else (a timeout ends the wait at once, even
+ * asleep), and nothing at all after the end.
  */
 export function expectedRpcsToSettle(event: LifecycleEvent, phase: LoopPhase): string[] {
   const rpcs: string[] = [];

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { InvalidArgumentError, LongRunningError, RpcError } from '../../src/errors.js';
 import {
   InMemoryOperationsServer, type InMemoryOperationsServerOptions,
@@ -19,7 +20,8 @@ const result = any('test.Result', 10, 2, 111, 107);
 const opts = (ms = 5000) => ({ deadline: Date.now() + ms });
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Waits until `predicate` holds; the limit is a hang guard, not a speed check. */
+async function until(predicate: () => boolean, timeoutMs = 8000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > end) throw new Error('condition not met in time');
@@ -437,21 +439,25 @@ describe('InMemoryOperationsServer', () => {
   });
 
   describe('WaitOperation', () => {
+    // The waits below are far longer than a test may take (60 s): only the behaviour
+    // under test can answer them in time, however loaded the machine.
     it('answers at once when the operation is done', async () => {
       const name = server.createOperation({ response: result });
       const started = Date.now();
-      expect(await client.waitOperation({ name, timeoutMs: 3000 }, opts())).to.deep.equal({ name, done: true, response: result });
-      expect(Date.now() - started).to.be.lessThan(500);
+      expect(await client.waitOperation({ name, timeoutMs: 60_000 }, opts(90_000))).to.deep.equal({ name, done: true, response: result });
+      expect(Date.now() - started).to.be.lessThan(30_000);
+      expect(server.pendingWaits).to.equal(0);
     });
 
     it('answers as soon as the operation is done, well before its timeout', async () => {
       const name = server.createOperation();
-      const started = Date.now();
-      setTimeout(() => server.complete(name, result), 30);
-      const operation = await client.waitOperation({ name, timeoutMs: 3000 }, opts());
-      const elapsed = Date.now() - started;
+      const waiting = client.waitOperation({ name, timeoutMs: 60_000 }, opts(90_000));
+      await until(() => server.pendingWaits === 1);
+      const completedAt = Date.now();
+      server.complete(name, result);
+      const operation = await waiting;
       expect(operation).to.deep.equal({ name, done: true, response: result });
-      expect(elapsed).to.be.at.least(25).and.lessThan(1000);
+      expect(Date.now() - completedAt).to.be.lessThan(30_000);
     });
 
     it('answers with the running state when its timeout passes', async () => {
@@ -473,8 +479,9 @@ describe('InMemoryOperationsServer', () => {
       await restart({ defaultWaitTimeoutMs: 40 });
       const name = server.createOperation();
       const started = Date.now();
-      expect((await client.waitOperation({ name }, opts())).done).to.equal(false);
-      expect(Date.now() - started).to.be.at.least(35).and.lessThan(1000);
+      // A call deadline far longer than this test may take: only the 40 ms default ends it in time.
+      expect((await client.waitOperation({ name }, opts(90_000))).done).to.equal(false);
+      expect(Date.now() - started).to.be.at.least(35).and.lessThan(30_000);
     });
 
     it('answers UNIMPLEMENTED when disabled', async () => {
@@ -487,7 +494,8 @@ describe('InMemoryOperationsServer', () => {
     it('drops the waiter when the client aborts the call', async () => {
       const name = server.createOperation();
       const controller = new AbortController();
-      const waiting = client.waitOperation({ name, timeoutMs: 5000 }, { ...opts(), signal: controller.signal });
+      // A wait far longer than until() waits: only the abort can release it in time.
+      const waiting = client.waitOperation({ name, timeoutMs: 60_000 }, { ...opts(90_000), signal: controller.signal });
       await until(() => server.pendingWaits === 1);
       const reason = new Error('test aborted');
       controller.abort(reason);
@@ -512,18 +520,29 @@ describe('InMemoryOperationsServer', () => {
   describe('script()', () => {
     it('plays metadata steps, then completes', async () => {
       const name = server.createOperation();
-      server.script(name, [
-        { afterMs: 10, metadata: progress(30) },
-        { afterMs: 10, metadata: progress(60) },
-        { afterMs: 10, done: true, response: result, metadata: progress(100) },
-      ]);
+      // A fake clock plays the timeline step by step, so every step is seen on time on
+      // any machine (sampling it in real time could miss one).
+      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const states: Array<number | undefined> = [];
-      await until(() => {
-        states.push(server.get(name)!.metadata?.value[1]);
-        return server.get(name)!.done;
-      });
+      const percent = () => server.get(name)!.metadata?.value[1];
+      try {
+        server.script(name, [
+          { afterMs: 10, metadata: progress(30) },
+          { afterMs: 10, metadata: progress(60) },
+          { afterMs: 10, done: true, response: result, metadata: progress(100) },
+        ]);
+        states.push(percent());
+        clock.tick(9);
+        states.push(percent());
+        for (let step = 0; step < 3; step++) {
+          clock.tick(step === 0 ? 1 : 10);
+          states.push(percent());
+        }
+      } finally {
+        clock.restore();
+      }
+      expect(states).to.deep.equal([undefined, undefined, 30, 60, 100]);
       expect(server.get(name)).to.deep.equal({ name, done: true, metadata: progress(100), response: result });
-      expect([...new Set(states)]).to.include.members([undefined, 30]);
       const waited = await client.waitOperation({ name, timeoutMs: 10 }, opts());
       expect(waited.response).to.deep.equal(result);
     });
@@ -531,10 +550,13 @@ describe('InMemoryOperationsServer', () => {
     it('wakes WaitOperation when a scripted error finishes the operation', async () => {
       const name = server.createOperation();
       const error: Status = { code: CODE.INTERNAL, message: 'disk on fire', details: [encodeRetryInfo(1)] };
+      // A wait far longer than this test may take, and the timeline starts once it is held.
+      const waiting = client.waitOperation({ name, timeoutMs: 60_000 }, opts(90_000));
+      await until(() => server.pendingWaits === 1);
       server.script(name, [{ afterMs: 20, error }]);
       const started = Date.now();
-      expect(await client.waitOperation({ name, timeoutMs: 3000 }, opts())).to.deep.equal({ name, done: true, error });
-      expect(Date.now() - started).to.be.lessThan(1000);
+      expect(await waiting).to.deep.equal({ name, done: true, error });
+      expect(Date.now() - started).to.be.lessThan(30_000);
     });
 
     it('stops when the operation is deleted, and replaces an earlier timeline', async () => {
