@@ -131,9 +131,13 @@ export async function runSubscribers(context: SectionContext): Promise<SectionOu
     };
     for (const row of table.rows) if (row[0].startsWith('gax')) row[1] = row[1].replace('state$ + metadata$', "'progress'");
     const checks: Check[] = rows.filter((row) => !row.label.startsWith('gax')).map(({ label, one, many }) => ({
-      description: `${label}: ${subscribers} consumers send exactly the RPCs of one and see the same states`,
-      passed: many.rpcs === one.rpcs && many.resolved === many.consumers && one.resolved === 1 &&
-        many.states.every((n) => n === one.states[0]) && many.metadata.every((n) => n === one.metadata[0]),
+      // The twins run in real time, so a slice or poll boundary can fall on either side of a
+      // step for one twin and not the other: one RPC (and state) of slack between twins.
+      // A second poll loop would double the RPCs. Consumers of one handle share its stream
+      // exactly: they must all see the same states and metadata.
+      description: `${label}: ${subscribers} consumers send the RPCs of one (+-1 between twin operations) and all see the same states`,
+      passed: Math.abs(many.rpcs - one.rpcs) <= 1 && many.resolved === many.consumers && one.resolved === 1 &&
+        many.states.every((n) => n === many.states[0]) && many.metadata.every((n) => n === many.metadata[0]),
       detail: `RPCs ${many.rpcs} vs ${one.rpcs}; states ${distinct(many.states)} vs ${distinct(one.states)}; ` +
         `metadata ${distinct(many.metadata)} vs ${distinct(one.metadata)}; resolved ${many.resolved}/${many.consumers}`,
     }));
@@ -141,7 +145,7 @@ export async function runSubscribers(context: SectionContext): Promise<SectionOu
       title: '2b. One operation, many subscribers',
       method: `Twin operations (progress at 1/3 and 2/3 of ${finishAfterMs} ms, then done) watched by 1 and by ${subscribers} ` +
         'consumers at once on one handle each; RPCs counted by the server per operation. Asserted, not just reported: ' +
-        'the run fails if the counts differ.',
+        'the run fails if the counts differ by more than one, or if the consumers of one handle see different states.',
       tables: [table],
       targets: [],
       checks,
