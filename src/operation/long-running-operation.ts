@@ -10,6 +10,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { TypeRegistry } from '../any/type-registry.js';
+import { checkNumber } from '../client/validate.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
@@ -449,8 +450,6 @@ function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'an object or undefined');
   const { signal, timeoutMs } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
-    throw new InvalidArgumentError('options.timeoutMs', timeoutMs, 'a finite number from 0');
-  }
+  checkNumber(timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true });
   return options;
 }

@@ -150,6 +150,24 @@ async function plaintextAuthHeaders(auth: GoogleAuthClient, method: string): Pro
   }
 }
 
+/**
+ * The furthest deadline grpc-js can send, with a wide margin: it writes the remaining
+ * time as a `grpc-timeout` header of at most 8 digits (up to 99,999,999 hours, 3.6e14
+ * ms) and throws "Deadline is too far in the future" beyond, inside its own promise
+ * chain, which crashes the process. 3e14 ms (about 9,500 years) leaves centuries of
+ * margin for the time that passes before grpc-js reads it, and for clock jumps.
+ */
+const MAX_GRPC_DEADLINE_MS = 3e14;
+
+/**
+ * The deadline handed to grpc-js: the call's own, or none (`Infinity`) when it is
+ * further than grpc-js can send. Such a deadline can never pass in practice; the
+ * client's own deadline accounting (retries, RetryInfo) still sees the real one.
+ */
+function grpcDeadline(deadline: number): number {
+  return deadline - Date.now() > MAX_GRPC_DEADLINE_MS ? Infinity : deadline;
+}
+
 function messageLimit(value: unknown, argument: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
@@ -331,7 +349,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
         (bytes) => codec.deserializeResponse(bytes),
         request,
         toMetadata(options.metadata, authMetadata),
-        { deadline: new Date(options.deadline) },
+        { deadline: grpcDeadline(options.deadline) },
         (error, response) => {
           if (settled) return;
           settle();

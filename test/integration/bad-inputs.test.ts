@@ -120,7 +120,7 @@ const ROWS: Row[] = [
   // --- option types and ranges ---------------------------------------------------------
   { title: 'timeoutMs NaN', act: ({ client, running }) => client.getOperation({ name: running() }, { timeoutMs: Number.NaN }), error: InvalidArgumentError, argument: 'options.timeoutMs', value: Number.NaN },
   { title: 'timeoutMs -1', act: ({ client, running }) => client.getOperation({ name: running() }, { timeoutMs: -1 }), error: InvalidArgumentError, argument: 'options.timeoutMs', value: -1 },
-  { title: 'timeoutMs Infinity', act: ({ client, running }) => client.getOperation({ name: running() }, { timeoutMs: Infinity }), error: InvalidArgumentError, argument: 'options.timeoutMs', value: Infinity },
+  { title: 'timeoutMs -Infinity', act: ({ client, running }) => client.getOperation({ name: running() }, { timeoutMs: -Infinity }), error: InvalidArgumentError, argument: 'options.timeoutMs', value: -Infinity },
   { title: "timeoutMs '5' (a string)", act: ({ client, running }) => client.getOperation({ name: running() }, { timeoutMs: '5' as never }), error: InvalidArgumentError, argument: 'options.timeoutMs', value: '5' },
   { title: 'waitOperation: request.timeoutMs -1', act: ({ client, running }) => client.waitOperation({ name: running(), timeoutMs: -1 }), error: InvalidArgumentError, argument: 'request.timeoutMs', value: -1 },
   { title: 'waitOperation: request.timeoutMs NaN', act: ({ client, running }) => client.waitOperation({ name: running(), timeoutMs: Number.NaN }), error: InvalidArgumentError, argument: 'request.timeoutMs' },
