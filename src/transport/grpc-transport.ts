@@ -151,21 +151,23 @@ async function plaintextAuthHeaders(auth: GoogleAuthClient, method: string): Pro
 }
 
 /**
- * The furthest deadline grpc-js can send, with a wide margin: it writes the remaining
- * time as a `grpc-timeout` header of at most 8 digits (up to 99,999,999 hours, 3.6e14
- * ms) and throws "Deadline is too far in the future" beyond, inside its own promise
- * chain, which crashes the process. 3e14 ms (about 9,500 years) leaves centuries of
- * margin for the time that passes before grpc-js reads it, and for clock jumps.
+ * The furthest deadline worth sending. grpc-js cannot send one beyond 3.6e14 ms (its
+ * `grpc-timeout` header has at most 8 digits of hours): it throws "Deadline is too far
+ * in the future" inside its own promise chain, which crashes the process. And a grpc-js
+ * server reads the header into a 32-bit integer (`| 0`), so anything beyond 2^31 - 1 ms
+ * (about 24.8 days) wraps around and fails the call at once with DEADLINE_EXCEEDED.
+ * grpc-js clients never fire such a deadline either (no timer beyond 2^31 - 1 ms).
+ * 1 s under that limit leaves room for the header's rounding up to whole seconds.
  */
-const MAX_GRPC_DEADLINE_MS = 3e14;
+const MAX_WIRE_DEADLINE_MS = 2_147_483_647 - 1_000;
 
 /**
  * The deadline handed to grpc-js: the call's own, or none (`Infinity`) when it is
- * further than grpc-js can send. Such a deadline can never pass in practice; the
- * client's own deadline accounting (retries, RetryInfo) still sees the real one.
+ * further than {@link MAX_WIRE_DEADLINE_MS}. The client's own deadline accounting
+ * (retries, RetryInfo) still sees the real one; a deadline that far never fires.
  */
 function grpcDeadline(deadline: number): number {
-  return deadline - Date.now() > MAX_GRPC_DEADLINE_MS ? Infinity : deadline;
+  return deadline - Date.now() > MAX_WIRE_DEADLINE_MS ? Infinity : deadline;
 }
 
 function messageLimit(value: unknown, argument: string, fallback: number): number {
