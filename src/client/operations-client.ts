@@ -43,7 +43,8 @@ export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
    */
   transport?: OperationsTransport;
   /**
-   * Default overall deadline of each call in milliseconds, retries included.
+   * Default overall deadline of each call in milliseconds, retries included: any
+   * number from 0, `Infinity` for none.
    * @defaultValue 60000: as google-gax for this service; finite so nothing hangs.
    */
   timeoutMs?: number;

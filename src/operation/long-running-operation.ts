@@ -27,7 +27,10 @@ import { sameAny, sameOperation } from './snapshot.js';
 export interface WaitOptions {
   /** Stop waiting (reject with the signal's reason); the operation keeps running. */
   signal?: AbortSignal;
-  /** Stop waiting after this many milliseconds with a {@link PollTimeoutError}. */
+  /**
+   * Stop waiting after this many milliseconds with a {@link PollTimeoutError}: any
+   * number from 0, honoured exactly however long; `Infinity` is the same as absent.
+   */
   timeoutMs?: number;
 }
 

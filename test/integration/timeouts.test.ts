@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { OperationsClient } from '../../src/client/operations-client.js';
+import { InvalidArgumentError } from '../../src/errors.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,4 +109,28 @@ describe('huge and infinite timeouts (integration)', function () {
       expect(request).to.deep.equal({ name, timeoutMs: wire });
     });
   }
+
+  it('the embedded server takes defaultWaitTimeoutMs: Infinity and holds an untimed wait until the operation is done', async () => {
+    const patient = await InMemoryOperationsServer.start({ defaultWaitTimeoutMs: Infinity });
+    const untimed = new OperationsClient({ address: patient.address, insecure: true, timeoutMs: Infinity });
+    try {
+      const name = patient.createOperation();
+      const wait = untimed.waitOperation({ name });
+      while (patient.pendingWaits === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+      patient.complete(name);
+      expect((await wait).done).to.equal(true);
+    } finally {
+      await untimed.close();
+      await patient.stop();
+    }
+    for (const bad of [-1, Number.NaN, '1000']) {
+      let error: unknown;
+      try {
+        await InMemoryOperationsServer.start({ defaultWaitTimeoutMs: bad as number });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'options.defaultWaitTimeoutMs');
+    }
+  });
 });
