@@ -182,6 +182,36 @@ describe('LongRunningOperation (unit, fake transport and clock)', () => {
     expect(await patient).to.deep.equal({ done: 1 });
   });
 
+  it('timeouts longer than one setTimeout allows fire on time: 30 days means 30 days, not 24.8 (issue 9, item 2)', async () => {
+    const DAY_MS = 86_400_000;
+    // Polls 10 days apart: few RPCs over a month of fake time.
+    const op = client.operation('operations/a', { polling: { initialDelayMs: 10 * DAY_MS, multiplier: 1, totalTimeoutMs: 31 * DAY_MS } });
+    const perCaller = op.promise({ timeoutMs: 30 * DAY_MS }).catch((e: unknown) => e);
+    const total = op.promise().catch((e: unknown) => e);
+    const unlimited = client.operation('operations/a', { polling: { initialDelayMs: 10 * DAY_MS, multiplier: 1, totalTimeoutMs: Infinity } })
+      .promise({ timeoutMs: Infinity });
+    let unlimitedSettled = false;
+    void unlimited.finally(() => {
+      unlimitedSettled = true;
+    });
+    const settledBy = async (ms: number) => {
+      await clock.tickAsync(ms - Date.now());
+      return Promise.race([perCaller, total, Promise.resolve('pending')]);
+    };
+    expect(await settledBy(2_147_483_647 + 1)).to.equal('pending');
+    expect(await settledBy(30 * DAY_MS - 1)).to.equal('pending');
+    expect(await settledBy(30 * DAY_MS)).to.be.instanceOf(PollTimeoutError);
+    expect(await Promise.race([total, Promise.resolve('pending')])).to.equal('pending');
+    await clock.tickAsync(DAY_MS - 1);
+    expect(await Promise.race([total, Promise.resolve('pending')])).to.equal('pending');
+    await clock.tickAsync(1);
+    expect(await total).to.be.instanceOf(PollTimeoutError);
+    expect(unlimitedSettled, 'Infinity: no limit').to.equal(false);
+    current = { ...current, done: true, response: struct({ late: true }) };
+    await clock.tickAsync(10 * DAY_MS);
+    expect(await unlimited).to.deep.equal({ late: true });
+  });
+
   it('a transient failure keeps waiting; a permanent one ends the wait for everyone, and a later promise() polls again', async () => {
     let calls = 0;
     transport.on('getOperation', () => {
