@@ -111,7 +111,9 @@ export interface WaitOperationRequest {
   name: string;
   /**
    * How long the server should wait before answering with the operation as it is.
-   * Absent lets the server choose (it may return at once).
+   * Absent lets the server choose (it may return at once). Any number from 0; longer
+   * than the longest `google.protobuf.Duration` (about 10,000 years), `Infinity`
+   * included, is sent as that longest Duration.
    */
   timeoutMs?: number;
 }
@@ -142,7 +144,7 @@ export interface RetryOptions {
    */
   multiplier?: number;
   /**
-   * Upper bound of a single delay, in milliseconds.
+   * Upper bound of a single delay, in milliseconds; `Infinity`: no bound.
    * @defaultValue 5000: keeps the client responsive once the server is back.
    */
   maxDelayMs?: number;
@@ -155,8 +157,8 @@ export interface RetryOptions {
   jitter?: number;
   /**
    * Deadline of one attempt, in milliseconds; a DEADLINE_EXCEEDED attempt is retried
-   * while the call's overall deadline has time left. Absent: each attempt may use the
-   * whole remaining deadline.
+   * while the call's overall deadline has time left. Absent (or `Infinity`): each
+   * attempt may use the whole remaining deadline. From 1.
    */
   attemptTimeoutMs?: number;
 }
@@ -165,7 +167,11 @@ export interface RetryOptions {
 export interface CallOptions {
   /** Aborting rejects the call with the signal's reason and cancels the in-flight RPC. */
   signal?: AbortSignal;
-  /** Overall deadline of the call in milliseconds, retries included. */
+  /**
+   * Overall deadline of the call in milliseconds, retries included: any number from 0,
+   * `Infinity` for no deadline. A deadline more than about 24.8 days away is not sent
+   * on the wire (grpc-js servers cannot read one), but still bounds the retries.
+   */
   timeoutMs?: number;
   /** Retry policy for this call, or `false` to make exactly one attempt. */
   retry?: RetryOptions | false;
@@ -191,7 +197,7 @@ export interface PollingOptions {
   initialDelayMs?: number;
   /** Growth factor of the poll delay. @defaultValue 1.7 */
   multiplier?: number;
-  /** Upper bound of one poll delay, in milliseconds. @defaultValue 60000, as google-gax */
+  /** Upper bound of one poll delay, in milliseconds; `Infinity`: no bound. @defaultValue 60000, as google-gax */
   maxDelayMs?: number;
   /**
    * Fraction of each poll delay that is randomized, in [0, 1]; jitter only shortens a
@@ -200,12 +206,14 @@ export interface PollingOptions {
   jitter?: number;
   /**
    * The client's own deadline for the whole wait, in milliseconds, measured from when
-   * waiting starts; absent waits until the operation is done.
+   * waiting starts; absent (or `Infinity`) waits until the operation is done.
    */
   totalTimeoutMs?: number;
   /**
    * How long one `WaitOperation` asks the server to hold the call, in milliseconds;
-   * progress (metadata) refreshes at least this often while long-polling.
+   * progress (metadata) refreshes at least this often while long-polling. From 1;
+   * `Infinity` asks for the longest wait a request can express (the server may still
+   * answer earlier).
    * @defaultValue 10000
    */
   waitSliceMs?: number;

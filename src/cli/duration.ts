@@ -7,12 +7,14 @@
  */
 
 /**
- * The longest duration accepted, in milliseconds: the largest delay `setTimeout`
- * honours (about 24.8 days); a longer one would fire at once.
+ * The longest duration accepted, in milliseconds: the largest whole number a double
+ * holds exactly (about 285,000 years). The SDK honours any timeout (its timers chain
+ * past what one `setTimeout` accepts), so this only keeps the value exact; without
+ * `--timeout`, `wait` and `watch` have no limit at all.
  *
  * @internal
  */
-export const MAX_DURATION_MS = 2_147_483_647;
+export const MAX_DURATION_MS = Number.MAX_SAFE_INTEGER;
 
 const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ ms: 1, s: 1_000, m: 60_000, h: 3_600_000 });
 
@@ -59,7 +61,7 @@ export function parseDuration(text: string): number {
   }
   if (!(ms >= 1)) throw new FlagValueError(`Expected a duration of at least 1ms, got ${JSON.stringify(text)}.`);
   if (ms > MAX_DURATION_MS) {
-    throw new FlagValueError(`Expected a duration of at most ${MAX_DURATION_MS}ms (about 24 days), got ${JSON.stringify(text)}.`);
+    throw new FlagValueError(`Expected a duration of at most ${MAX_DURATION_MS}ms (about 285,000 years), got ${JSON.stringify(text)}.`);
   }
   return ms;
 }

@@ -45,7 +45,8 @@ export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
    */
   transport?: OperationsTransport;
   /**
-   * Default overall deadline of each call in milliseconds, retries included.
+   * Default overall deadline of each call in milliseconds, retries included: any
+   * number from 0, `Infinity` for none.
    * @defaultValue 60000: as google-gax for this service; finite so nothing hangs.
    */
   timeoutMs?: number;
@@ -166,7 +167,7 @@ export class OperationsClient {
    */
   constructor(options: OperationsClientOptions) {
     checkObject(options, 'options');
-    this.#timeoutMs = checkNumber(options.timeoutMs, 'options.timeoutMs', { min: 0 }) ?? CLIENT_DEFAULTS.timeoutMs;
+    this.#timeoutMs = checkNumber(options.timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true }) ?? CLIENT_DEFAULTS.timeoutMs;
     this.#retry = resolveRetry(options.retry, 'options.retry', CLIENT_DEFAULTS.retry);
     this.#maxConsecutiveEmptyPages = checkNumber(options.maxConsecutiveEmptyPages, 'options.maxConsecutiveEmptyPages',
       { min: 0, integer: true }) ?? CLIENT_DEFAULTS.maxConsecutiveEmptyPages;
@@ -293,7 +294,7 @@ export class OperationsClient {
   async #waitOperation(request: WaitOperationRequest, options: CallOptions | undefined, poll?: PollCallOptions): Promise<Operation> {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
-    const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0 });
+    const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0, allowInfinity: true });
     const waitRequest: WaitOperationRequest = timeoutMs === undefined ? { name } : { name, timeoutMs };
     const minimumTimeoutMs = timeoutMs === undefined ? undefined : timeoutMs + CLIENT_DEFAULTS.waitDeadlineGraceMs;
     const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, poll);
@@ -421,7 +422,7 @@ export class OperationsClient {
    */
   #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, poll?: PollCallOptions): ResolvedCall {
     checkObject(options, 'options', true);
-    const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0 });
+    const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true });
     const signal = checkSignal(options?.signal, 'options.signal');
     const metadata = checkMetadata(options?.metadata, 'options.metadata');
     if (metadata && this.#refuseCredentialMetadata) {

@@ -43,13 +43,24 @@ export function checkObject<T extends object>(value: unknown, argument: string, 
   return value as T;
 }
 
-/** A finite number >= min (and <= max), or undefined. @internal */
-export function checkNumber(value: unknown, argument: string, range: { min: number; max?: number; integer?: boolean }): number | undefined {
+/**
+ * A number >= min (and <= max), or undefined. Finite unless `allowInfinity`: timeouts
+ * accept `Infinity` (and any huge number) as "no limit"; NaN never passes.
+ * @internal
+ */
+export function checkNumber(
+  value: unknown,
+  argument: string,
+  range: { min: number; max?: number; integer?: boolean; allowInfinity?: boolean },
+): number | undefined {
   if (value === undefined) return undefined;
-  const { min, max = Number.MAX_SAFE_INTEGER, integer = false } = range;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(argument, value,
-      `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`);
+  const { min, integer = false, allowInfinity = false } = range;
+  const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
+  if (typeof value !== 'number' || Number.isNaN(value) || (!allowInfinity && !Number.isFinite(value)) ||
+    value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new InvalidArgumentError(argument, value, allowInfinity
+      ? `a number from ${min} to Infinity (no limit)`
+      : `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`);
   }
   return value;
 }
@@ -122,9 +133,9 @@ export function resolveRetry(value: unknown, argument: string, defaults: Resolve
     retries: checkNumber(options.retries, `${argument}.retries`, { min: 0, max: 1000, integer: true }) ?? base.retries,
     initialDelayMs: checkNumber(options.initialDelayMs, `${argument}.initialDelayMs`, { min: 0 }) ?? base.initialDelayMs,
     multiplier: checkNumber(options.multiplier, `${argument}.multiplier`, { min: 1, max: 100 }) ?? base.multiplier,
-    maxDelayMs: checkNumber(options.maxDelayMs, `${argument}.maxDelayMs`, { min: 0 }) ?? base.maxDelayMs,
+    maxDelayMs: checkNumber(options.maxDelayMs, `${argument}.maxDelayMs`, { min: 0, allowInfinity: true }) ?? base.maxDelayMs,
     jitter: checkNumber(options.jitter, `${argument}.jitter`, { min: 0, max: 1 }) ?? base.jitter,
-    attemptTimeoutMs: checkNumber(options.attemptTimeoutMs, `${argument}.attemptTimeoutMs`, { min: 1 }) ?? base.attemptTimeoutMs,
+    attemptTimeoutMs: checkNumber(options.attemptTimeoutMs, `${argument}.attemptTimeoutMs`, { min: 1, allowInfinity: true }) ?? base.attemptTimeoutMs,
   };
 }
 

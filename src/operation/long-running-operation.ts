@@ -10,6 +10,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { TypeRegistry } from '../any/type-registry.js';
+import { checkNumber } from '../client/validate.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
@@ -25,7 +26,10 @@ import { sameAny, sameOperation } from './snapshot.js';
 export interface WaitOptions {
   /** Stop waiting (reject with the signal's reason); the operation keeps running. */
   signal?: AbortSignal;
-  /** Stop waiting after this many milliseconds with a {@link PollTimeoutError}. */
+  /**
+   * Stop waiting after this many milliseconds with a {@link PollTimeoutError}: any
+   * number from 0, honoured exactly however long; `Infinity` is the same as absent.
+   */
   timeoutMs?: number;
 }
 
@@ -112,19 +116,27 @@ export class LongRunningOperation<R = unknown, M = unknown> {
   /**
    * Every distinct state, starting with the latest known one; completes after the
    * done state, errors with the error `promise()` rejects with. Subscribing starts
-   * polling; when the last subscriber leaves, polling stops.
+   * polling; when the last subscriber leaves, polling stops. A state whose metadata
+   * does not unpack (a type the registry does not know, another type than
+   * `metadataType`, bytes that do not decode) is emitted without `metadata`; `raw`
+   * keeps the Any, and `metadata$` reports the {@link TypeMismatchError}.
    */
   readonly state$: Observable<OperationSnapshot<R, M>>;
   /**
    * Each distinct (by bytes) unpacked metadata value; completes when the operation is
    * done, successful or not (the outcome is `promise()`'s and `state$`'s to report);
-   * errors when waiting fails (an RPC error, a timeout, a type mismatch).
+   * errors when waiting fails (an RPC error, a timeout, a response that does not
+   * unpack). Metadata that does not unpack errors this stream alone with a
+   * {@link TypeMismatchError}, at the first state that has it (for a late subscriber:
+   * at once, when the latest state has it); `promise()` and `state$` carry on.
    */
   readonly metadata$: Observable<M>;
 
   readonly #context: OperationContext;
   readonly #settings: HandleSettings;
   readonly #observers = new Set<Observer<R, M>>();
+  /** Why a snapshot has no `metadata` although its raw state has one: for `metadata$`. */
+  readonly #metadataErrors = new WeakMap<OperationSnapshot<R, M>, unknown>();
   #latest: OperationSnapshot<R, M> | undefined;
   #outcome: Outcome<R, M> | undefined;
   #run: AbortController | undefined;
@@ -164,7 +176,9 @@ export class LongRunningOperation<R = unknown, M = unknown> {
    * @throws {@link PollTimeoutError} when `timeoutMs` or the polling `totalTimeoutMs`
    *   passes first; the operation may still be running.
    * @throws {@link RpcError} when polling hits a permanent RPC error (NOT_FOUND, ...).
-   * @throws {@link TypeMismatchError} when the response or metadata is not of the expected type.
+   * @throws {@link TypeMismatchError} when the response is not of the expected type (or
+   *   of no registered type, or does not decode). The metadata never fails it: only
+   *   `metadata$` reports metadata that does not unpack.
    * The signal's reason when `signal` aborts.
    */
   promise(options?: WaitOptions): Promise<R> {
@@ -218,8 +232,10 @@ export class LongRunningOperation<R = unknown, M = unknown> {
    * Refreshes the state once with GetOperation and returns it; once the operation is
    * done, returns the done state without an RPC.
    *
+   * Metadata that does not unpack leaves `metadata` out of the snapshot (`raw` has it).
+   *
    * @throws {@link RpcError} when the RPC fails.
-   * @throws {@link TypeMismatchError} when the metadata or response is not of the expected type.
+   * @throws {@link TypeMismatchError} when a running state's response is not of the expected type.
    */
   async poll(options?: CallOptions): Promise<OperationSnapshot<R, M>> {
     if (this.#outcome) return this.#outcome.snapshot;
@@ -291,23 +307,34 @@ export class LongRunningOperation<R = unknown, M = unknown> {
   #subscribeMetadata(subscriber: Subscriber<M>): (() => void) | undefined {
     let emitted = false;
     let last: Operation['metadata'];
-    const emit = (snapshot: OperationSnapshot<R, M>) => {
-      const raw = snapshot.raw.metadata;
-      if (raw === undefined || (emitted && sameAny(last, raw))) return;
-      emitted = true;
-      last = raw;
-      subscriber.next(snapshot.metadata as M);
+    let registered = false;
+    const observer: Observer<R, M> = {
+      watchesProgress: true,
+      state: (snapshot) => {
+        const raw = snapshot.raw.metadata;
+        if (raw === undefined || (emitted && sameAny(last, raw))) return;
+        const metadataError = this.#metadataErrors.get(snapshot);
+        if (metadataError !== undefined) {
+          // Metadata that does not unpack ends this stream (and only this one) at once.
+          if (registered) this.#release(observer);
+          subscriber.error(metadataError);
+          return;
+        }
+        emitted = true;
+        last = raw;
+        subscriber.next(snapshot.metadata as M);
+      },
+      // The operation's own failure is promise()'s to report; a failed wait is ours.
+      end: (error) => endSubscriber(subscriber, error instanceof OperationFailedError ? undefined : error),
     };
-    // The operation's own failure is promise()'s to report; a failed wait is ours.
-    const end = (error?: unknown) => endSubscriber(subscriber, error instanceof OperationFailedError ? undefined : error);
-    if (this.#latest) emit(this.#latest);
+    if (this.#latest) observer.state(this.#latest);
+    if (subscriber.closed) return undefined;
     if (this.#outcome) {
-      end(this.#outcome.error);
+      observer.end(this.#outcome.error);
       return undefined;
     }
-    if (subscriber.closed) return undefined;
-    const observer: Observer<R, M> = { watchesProgress: true, state: emit, end };
     this.#observers.add(observer);
+    registered = true;
     this.#ensureRunning();
     this.#watchProgress();
     return () => this.#release(observer);
@@ -317,11 +344,13 @@ export class LongRunningOperation<R = unknown, M = unknown> {
   #accept(raw: Operation): OperationSnapshot<R, M> {
     if (this.#outcome) return this.#outcome.snapshot;
     if (this.#latest && sameOperation(this.#latest.raw, raw)) return this.#latest;
-    const { snapshot, error } = this.#unpack(raw);
-    // A running state that does not unpack ends the wait (thrown into the loop); a
-    // done one becomes the outcome, so every caller sees the same typed error.
+    const { snapshot, error, metadataError } = this.#unpack(raw);
+    // A response that does not unpack ends the wait (thrown into the loop while running;
+    // the outcome once done, so every caller sees the same typed error). Metadata that
+    // does not unpack is only metadata$'s concern: the snapshot goes out without it.
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- the registry's own typed error, rethrown as is
     if (error !== undefined && !raw.done) throw error;
+    if (metadataError !== undefined) this.#metadataErrors.set(snapshot, metadataError);
     this.#latest = snapshot;
     for (const observer of [...this.#observers]) observer.state(snapshot);
     if (raw.done) {
@@ -330,16 +359,17 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     return snapshot;
   }
 
-  #unpack(raw: Operation): { snapshot: OperationSnapshot<R, M>; error: unknown } {
+  #unpack(raw: Operation): { snapshot: OperationSnapshot<R, M>; error: unknown; metadataError: unknown } {
     const snapshot: OperationSnapshot<R, M> = { name: raw.name, done: raw.done, raw };
     const { types } = this.#context;
     const { unpack, metadataType, responseType } = this.#settings;
     let error: unknown;
+    let metadataError: unknown;
     if (raw.metadata) {
       try {
         snapshot.metadata = (unpack ? types.unpack<M>(raw.metadata, metadataType) : raw.metadata) as M;
       } catch (e) {
-        error = e;
+        metadataError = e;
       }
     }
     if (raw.error) {
@@ -348,10 +378,10 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       try {
         snapshot.response = (unpack ? types.unpack<R>(raw.response, responseType) : raw.response) as R;
       } catch (e) {
-        error ??= e;
+        error = e;
       }
     }
-    return { snapshot, error };
+    return { snapshot, error, metadataError };
   }
 
   #finish(outcome: Outcome<R, M>): void {
@@ -448,8 +478,6 @@ function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', options, 'an object or undefined');
   const { signal, timeoutMs } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
-    throw new InvalidArgumentError('options.timeoutMs', timeoutMs, 'a finite number from 0');
-  }
+  checkNumber(timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true });
   return options;
 }

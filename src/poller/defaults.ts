@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { checkNumber } from '../client/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PollingOptions } from '../types.js';
 
@@ -62,14 +63,6 @@ export const POLLING_DEFAULTS: ResolvedPolling = Object.freeze({
 
 const STRATEGIES = new Set(['auto', 'wait', 'poll']);
 
-function numberOption(value: unknown, argument: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new InvalidArgumentError(argument, value, `a finite number from ${min} to ${max}`);
-  }
-  return value;
-}
-
 /**
  * Resolves polling options over a base; validates every field, naming it.
  *
@@ -85,13 +78,14 @@ export function resolvePolling(options: PollingOptions | undefined, base: Resolv
   }
   return {
     strategy: options.strategy ?? base.strategy,
-    initialDelayMs: numberOption(options.initialDelayMs, `${argument}.initialDelayMs`, 0) ?? base.initialDelayMs,
-    multiplier: numberOption(options.multiplier, `${argument}.multiplier`, 1, 100) ?? base.multiplier,
-    maxDelayMs: numberOption(options.maxDelayMs, `${argument}.maxDelayMs`, 0) ?? base.maxDelayMs,
-    jitter: numberOption(options.jitter, `${argument}.jitter`, 0, 1) ?? base.jitter,
-    totalTimeoutMs: numberOption(options.totalTimeoutMs, `${argument}.totalTimeoutMs`, 0) ?? base.totalTimeoutMs,
-    waitSliceMs: numberOption(options.waitSliceMs, `${argument}.waitSliceMs`, 1) ?? base.waitSliceMs,
-    progressIntervalMs: numberOption(options.progressIntervalMs, `${argument}.progressIntervalMs`, 1) ?? base.progressIntervalMs,
-    maxOutageMs: numberOption(options.maxOutageMs, `${argument}.maxOutageMs`, 0) ?? base.maxOutageMs,
+    initialDelayMs: checkNumber(options.initialDelayMs, `${argument}.initialDelayMs`, { min: 0 }) ?? base.initialDelayMs,
+    multiplier: checkNumber(options.multiplier, `${argument}.multiplier`, { min: 1, max: 100 }) ?? base.multiplier,
+    // Durations accept Infinity as "no limit" (maxDelayMs: no cap on the backoff).
+    maxDelayMs: checkNumber(options.maxDelayMs, `${argument}.maxDelayMs`, { min: 0, allowInfinity: true }) ?? base.maxDelayMs,
+    jitter: checkNumber(options.jitter, `${argument}.jitter`, { min: 0, max: 1 }) ?? base.jitter,
+    totalTimeoutMs: checkNumber(options.totalTimeoutMs, `${argument}.totalTimeoutMs`, { min: 0, allowInfinity: true }) ?? base.totalTimeoutMs,
+    waitSliceMs: checkNumber(options.waitSliceMs, `${argument}.waitSliceMs`, { min: 1, allowInfinity: true }) ?? base.waitSliceMs,
+    progressIntervalMs: checkNumber(options.progressIntervalMs, `${argument}.progressIntervalMs`, { min: 1, allowInfinity: true }) ?? base.progressIntervalMs,
+    maxOutageMs: checkNumber(options.maxOutageMs, `${argument}.maxOutageMs`, { min: 0, allowInfinity: true }) ?? base.maxOutageMs,
   };
 }

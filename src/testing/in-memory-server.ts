@@ -8,7 +8,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, LongRunningError, RpcError } from '../errors.js';
-import { clampDelay, systemClock } from '../time/clock.js';
+import { startTimer, systemClock } from '../time/clock.js';
 import {
   CODECS, encodeRetryInfo, encodeStatus, type OperationsMethod as CodecOperationsMethod,
 } from '../transport/codec.js';
@@ -200,8 +200,9 @@ export interface InMemoryOperationsServerOptions {
    */
   maxPageSize?: number | undefined;
   /**
-   * How long WaitOperation waits when the request carries no `timeout`, in milliseconds.
-   * The wait also ends shortly before the call's deadline, whatever this says.
+   * How long WaitOperation waits when the request carries no `timeout`, in milliseconds
+   * (`Infinity`: until the operation changes). The wait also ends shortly before the
+   * call's deadline, whatever this says.
    * @defaultValue 30000: long enough to exercise long-polling, shorter than typical
    * client deadlines would let a real server hold a call.
    */
@@ -432,8 +433,8 @@ interface ResolvedStep {
 
 interface OperationRecord {
   operation: Operation;
-  /** The pending step of the scripted timeline, if any. */
-  timeline: NodeJS.Timeout | undefined;
+  /** Cancels the pending step of the scripted timeline, if any. */
+  timeline: (() => void) | undefined;
 }
 
 type WaiterWakeReason = 'done' | 'deleted' | 'stopped';
@@ -550,9 +551,10 @@ function resolveOptions(options: InMemoryOperationsServerOptions): ResolvedOptio
       `a positive integer no smaller than defaultPageSize (${defaultPageSize})`);
   }
   const defaultWaitTimeoutMs = options.defaultWaitTimeoutMs ?? DEFAULTS.defaultWaitTimeoutMs;
-  if (!isNonNegativeFinite(defaultWaitTimeoutMs)) {
+  // A timeout like the client's: any number from 0, Infinity (no limit) included.
+  if (typeof defaultWaitTimeoutMs !== 'number' || !(defaultWaitTimeoutMs >= 0)) {
     throw new InvalidArgumentError('options.defaultWaitTimeoutMs', defaultWaitTimeoutMs,
-      'a non-negative number of milliseconds');
+      'a number of milliseconds from 0 to Infinity (no limit)');
   }
   return {
     waitOperation,
@@ -1151,14 +1153,15 @@ export class InMemoryOperationsServer {
   }
 
   #clearTimeline(record: OperationRecord): void {
-    if (record.timeline !== undefined) clearTimeout(record.timeline);
+    record.timeline?.();
     record.timeline = undefined;
   }
 
   #scheduleStep(record: OperationRecord, steps: readonly ResolvedStep[], index: number): void {
     const step = steps[index];
     if (!step) return;
-    const timer = setTimeout(() => {
+    // Chained, unref'd timers: a step after more than 24.8 days still waits its time.
+    record.timeline = startTimer(() => {
       record.timeline = undefined;
       const { operation } = record;
       if (this.#operations.get(operation.name) !== record || operation.done || this.#stopping) return;
@@ -1167,9 +1170,7 @@ export class InMemoryOperationsServer {
       if (end === undefined) this.#scheduleStep(record, steps, index + 1);
       else if ('error' in end) this.#finish(record, { error: end.error });
       else this.#finish(record, end.response ? { response: end.response } : {});
-    }, clampDelay(step.afterMs));
-    timer.unref();
-    record.timeline = timer;
+    }, step.afterMs, { unref: true });
   }
 
   /** Marks a running operation done and answers the calls waiting for it. */
@@ -1425,7 +1426,7 @@ export class InMemoryOperationsServer {
       const waiters = this.#waiters.get(name) ?? new Set<Waiter>();
       this.#waiters.set(name, waiters);
       const cleanup = () => {
-        clearTimeout(timer);
+        cancelTimer();
         signal.removeEventListener('abort', onAbort);
         waiters.delete(waiter);
         if (waiters.size === 0 && this.#waiters.get(name) === waiters) this.#waiters.delete(name);
@@ -1449,11 +1450,13 @@ export class InMemoryOperationsServer {
           }
         },
       };
-      const timer = setTimeout(() => {
+      // A wait longer than one setTimeout allows (a huge or infinite timeout and no
+      // deadline) chains timers, or sets none for Infinity: Node would fire an
+      // overflowing delay after 1 ms and answer at once.
+      const cancelTimer = startTimer(() => {
         cleanup();
         answerCurrent();
-      }, clampDelay(waitMs));
-      timer.unref();
+      }, waitMs, { unref: true });
       signal.addEventListener('abort', onAbort, { once: true });
       waiters.add(waiter);
     });

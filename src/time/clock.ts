@@ -8,7 +8,10 @@
  * @module
  */
 
-/** The largest delay `setTimeout` accepts (2^31 - 1 ms, about 24.8 days). @internal */
+/**
+ * The largest delay one `setTimeout` accepts (2^31 - 1 ms, about 24.8 days); Node fires
+ * a longer one after 1 ms. Longer delays chain timers of at most this. @internal
+ */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 /**
@@ -21,8 +24,9 @@ export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   /**
-   * Resolves after `ms` (clamped to [0, MAX_TIMER_DELAY_MS]); rejects with
-   * `signal.reason` as soon as the signal aborts, clearing the timer.
+   * Resolves after `ms`, however long (NaN and negative count as 0; `Infinity` never
+   * resolves and sets no timer); rejects with `signal.reason` as soon as the signal
+   * aborts, clearing the timer.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -37,20 +41,44 @@ export const systemClock: Clock = {
         return;
       }
       const onAbort = () => {
-        clearTimeout(timer);
+        cancel();
         reject(signal!.reason);
       };
-      const timer = setTimeout(() => {
+      const cancel = startTimer(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, clampDelay(ms));
+      }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
 };
 
-/** Clamps a delay to what `setTimeout` accepts; NaN becomes 0. @internal */
-export function clampDelay(ms: number): number {
-  if (!(ms > 0)) return 0;
-  return Math.min(ms, MAX_TIMER_DELAY_MS);
+/**
+ * Calls `callback` once `ms` have passed, however long: a delay beyond what one
+ * `setTimeout` accepts re-arms until all of it has passed (a 30-day timeout must not
+ * fire after 24.8 days, nor after 1 ms), and `Infinity` sets no timer at all. NaN and
+ * negative delays count as 0. Returns the function that cancels it.
+ *
+ * @param options.unref - Unref each timer (servers: a timer must not keep Node alive).
+ * @internal
+ */
+export function startTimer(callback: () => void, ms: number, options: { unref?: boolean } = {}): () => void {
+  let remainingMs = ms > 0 ? ms : 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (remainingMs === Infinity) return;
+    const stepMs = Math.min(remainingMs, MAX_TIMER_DELAY_MS);
+    remainingMs -= stepMs;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (remainingMs > 0) arm();
+      else callback();
+    }, stepMs);
+    if (options.unref) timer.unref();
+  };
+  arm();
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
 }

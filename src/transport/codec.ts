@@ -119,7 +119,15 @@ function durationToMs(duration: WireDuration | null | undefined): number | undef
   return secondsNumber * 1000 + Math.round((duration.nanos ?? 0) / 1e6);
 }
 
+/**
+ * The longest `google.protobuf.Duration` (315,576,000,000 s, about 10,000 years), in
+ * ms. Longer waits, `Infinity` included, are sent as this: the longest wait a request
+ * can express, and no server holds a call that long.
+ */
+const MAX_DURATION_MS = 315_576_000_000_000;
+
 function msToDuration(ms: number): WireDuration {
+  if (ms >= MAX_DURATION_MS) return { seconds: MAX_DURATION_MS / 1000, nanos: 0 };
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }

@@ -171,6 +171,26 @@ async function plaintextAuthHeaders(auth: GoogleAuthClient, method: string): Pro
   }
 }
 
+/**
+ * The furthest deadline worth sending. grpc-js cannot send one beyond 3.6e14 ms (its
+ * `grpc-timeout` header has at most 8 digits of hours): it throws "Deadline is too far
+ * in the future" inside its own promise chain, which crashes the process. And a grpc-js
+ * server reads the header into a 32-bit integer (`| 0`), so anything beyond 2^31 - 1 ms
+ * (about 24.8 days) wraps around and fails the call at once with DEADLINE_EXCEEDED.
+ * grpc-js clients never fire such a deadline either (no timer beyond 2^31 - 1 ms).
+ * 1 s under that limit leaves room for the header's rounding up to whole seconds.
+ */
+const MAX_WIRE_DEADLINE_MS = 2_147_483_647 - 1_000;
+
+/**
+ * The deadline handed to grpc-js: the call's own, or none (`Infinity`) when it is
+ * further than {@link MAX_WIRE_DEADLINE_MS}. The client's own deadline accounting
+ * (retries, RetryInfo) still sees the real one; a deadline that far never fires.
+ */
+function grpcDeadline(deadline: number): number {
+  return deadline - Date.now() > MAX_WIRE_DEADLINE_MS ? Infinity : deadline;
+}
+
 function messageLimit(value: unknown, argument: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
@@ -354,7 +374,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
         (bytes) => codec.deserializeResponse(bytes),
         request,
         toMetadata(options.metadata, authMetadata, options.waitForReady),
-        { deadline: new Date(options.deadline) },
+        { deadline: grpcDeadline(options.deadline) },
         (error, response) => {
           if (settled) return;
           settle();

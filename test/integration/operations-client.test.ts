@@ -353,7 +353,7 @@ describe('OperationsClient over gRPC (integration)', function () {
       const bad: Array<Promise<unknown>> = [
         client.getOperation({ name: '' }),
         client.listOperations({ name: 'operations', pageSize: -1 }),
-        client.waitOperation({ name: 'operations/x', timeoutMs: Number.POSITIVE_INFINITY }),
+        client.waitOperation({ name: 'operations/x', timeoutMs: Number.NaN }),
         client.cancelOperation({ name: 7 as never }),
       ];
       for (const call of bad) expect(await call.catch((e: unknown) => e)).to.be.instanceOf(InvalidArgumentError);

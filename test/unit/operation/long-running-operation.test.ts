@@ -182,6 +182,36 @@ describe('LongRunningOperation (unit, fake transport and clock)', () => {
     expect(await patient).to.deep.equal({ done: 1 });
   });
 
+  it('timeouts longer than one setTimeout allows fire on time: 30 days means 30 days, not 24.8 (issue 9, item 2)', async () => {
+    const DAY_MS = 86_400_000;
+    // Polls 10 days apart: few RPCs over a month of fake time.
+    const op = client.operation('operations/a', { polling: { initialDelayMs: 10 * DAY_MS, multiplier: 1, totalTimeoutMs: 31 * DAY_MS } });
+    const perCaller = op.promise({ timeoutMs: 30 * DAY_MS }).catch((e: unknown) => e);
+    const total = op.promise().catch((e: unknown) => e);
+    const unlimited = client.operation('operations/a', { polling: { initialDelayMs: 10 * DAY_MS, multiplier: 1, totalTimeoutMs: Infinity } })
+      .promise({ timeoutMs: Infinity });
+    let unlimitedSettled = false;
+    void unlimited.finally(() => {
+      unlimitedSettled = true;
+    });
+    const settledBy = async (ms: number) => {
+      await clock.tickAsync(ms - Date.now());
+      return Promise.race([perCaller, total, Promise.resolve('pending')]);
+    };
+    expect(await settledBy(2_147_483_647 + 1)).to.equal('pending');
+    expect(await settledBy(30 * DAY_MS - 1)).to.equal('pending');
+    expect(await settledBy(30 * DAY_MS)).to.be.instanceOf(PollTimeoutError);
+    expect(await Promise.race([total, Promise.resolve('pending')])).to.equal('pending');
+    await clock.tickAsync(DAY_MS - 1);
+    expect(await Promise.race([total, Promise.resolve('pending')])).to.equal('pending');
+    await clock.tickAsync(1);
+    expect(await total).to.be.instanceOf(PollTimeoutError);
+    expect(unlimitedSettled, 'Infinity: no limit').to.equal(false);
+    current = { ...current, done: true, response: struct({ late: true }) };
+    await clock.tickAsync(10 * DAY_MS);
+    expect(await unlimited).to.deep.equal({ late: true });
+  });
+
   it('a transient failure keeps waiting; a permanent one ends the wait for everyone, and a later promise() polls again', async () => {
     let calls = 0;
     transport.on('getOperation', () => {
@@ -206,18 +236,87 @@ describe('LongRunningOperation (unit, fake transport and clock)', () => {
     expect(await retried).to.equal(undefined);
   });
 
-  it('metadata of the wrong type ends the wait with TypeMismatchError; unpack: false keeps raw Anys', async () => {
-    current = { ...current, metadata: struct({ p: 1 }) };
-    const strict = client.operation('operations/a', { metadataType: 'google.rpc.ErrorInfo' });
-    const error = await (async () => {
-      const result = strict.promise().catch((e: unknown) => e);
+  describe('metadata that does not unpack (issue 9, item 7): only metadata$ fails', () => {
+    const unknownMetadata = { typeUrl: 'type.googleapis.com/example.v1.Unknown', value: new Uint8Array([8, 1]) };
+
+    it('promise() resolves with the response; state$ emits snapshots without metadata, raw intact, and completes', async () => {
+      current = { ...current, metadata: unknownMetadata };
+      const op = client.operation('operations/a');
+      const states = firstValueFrom(op.state$.pipe(toArray()));
+      const result = op.promise();
+      await clock.tickAsync(300);
+      current = { ...current, done: true, response: struct({ rows: 3 }) };
+      await clock.tickAsync(1000);
+      expect(await result).to.deep.equal({ rows: 3 });
+      const snapshots = await states;
+      expect(snapshots.map((s) => s.done)).to.deep.equal([false, true]);
+      for (const snapshot of snapshots) {
+        expect(snapshot).not.to.have.property('metadata');
+        expect(snapshot.raw.metadata).to.deep.equal(unknownMetadata);
+      }
+      expect(snapshots[1].response).to.deep.equal({ rows: 3 });
+    });
+
+    it('metadata$ errors at the first state whose metadata does not unpack; a late subscriber gets the error at once', async () => {
+      current = { ...current, metadata: struct({ percent: 10 }) };
+      const op = client.operation('operations/a');
+      const seen: unknown[] = [];
+      let failure: unknown;
+      op.metadata$.subscribe({ next: (m) => seen.push(m), error: (e: unknown) => (failure = e) });
+      const result = op.promise();
       await clock.tickAsync(10);
-      return result;
-    })();
-    expect(error).to.be.instanceOf(TypeMismatchError).with.property('expected', 'google.rpc.ErrorInfo');
-    const raw = client.operation('operations/a', { unpack: false });
-    const snapshot = await raw.poll();
-    expect(snapshot.metadata).to.deep.equal(current.metadata);
+      expect(seen).to.deep.equal([{ percent: 10 }]);
+      current = { ...current, metadata: unknownMetadata };
+      await clock.tickAsync(300);
+      expect(failure).to.be.instanceOf(TypeMismatchError).with.property('typeUrl', unknownMetadata.typeUrl);
+      expect(seen, 'nothing after the error').to.have.length(1);
+      const late = await firstValueFrom(op.metadata$).catch((e: unknown) => e);
+      expect(late).to.be.instanceOf(TypeMismatchError).with.property('typeUrl', unknownMetadata.typeUrl);
+      // promise() was not affected and still resolves.
+      current = { ...current, done: true, response: struct({ ok: true }) };
+      await clock.tickAsync(2000);
+      expect(await result).to.deep.equal({ ok: true });
+      // After completion too: the done state's metadata does not unpack.
+      expect(await firstValueFrom(op.metadata$).catch((e: unknown) => e)).to.be.instanceOf(TypeMismatchError);
+    });
+
+    it('a metadata$ subscriber alone stops the loop when it errors: nothing is sent afterwards', async () => {
+      current = { ...current, metadata: unknownMetadata };
+      const op = client.operation('operations/a');
+      const error = firstValueFrom(op.metadata$).catch((e: unknown) => e);
+      await clock.tickAsync(10);
+      expect(await error).to.be.instanceOf(TypeMismatchError);
+      const sent = transport.calls.length;
+      await clock.tickAsync(60_000);
+      expect(transport.calls).to.have.length(sent);
+      expect(clock.countTimers()).to.equal(0);
+    });
+
+    it('metadata of another type than metadataType is the same: poll() returns the snapshot without it', async () => {
+      current = { ...current, metadata: struct({ p: 1 }) };
+      const strict = client.operation('operations/a', { metadataType: 'google.rpc.ErrorInfo' });
+      const snapshot = await strict.poll();
+      expect(snapshot).not.to.have.property('metadata');
+      expect(snapshot.raw.metadata).to.deep.equal(current.metadata);
+      const error = await firstValueFrom(strict.metadata$).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(TypeMismatchError).with.property('expected', 'google.rpc.ErrorInfo');
+      // Once a later state's metadata unpacks, a new subscriber gets it.
+      current = { ...current, metadata: types.pack('google.rpc.ErrorInfo', { reason: 'R' }) };
+      expect((await strict.poll()).metadata).to.deep.include({ reason: 'R' });
+      expect(await firstValueFrom(strict.metadata$)).to.deep.include({ reason: 'R' });
+    });
+
+    it('a response that does not unpack still fails promise(), whatever the metadata', async () => {
+      const op = client.operation({ name: 'operations/a', done: true, metadata: unknownMetadata, response: unknownMetadata });
+      expect(await op.promise().catch((e: unknown) => e)).to.be.instanceOf(TypeMismatchError);
+    });
+
+    it('unpack: false keeps raw Anys', async () => {
+      current = { ...current, metadata: unknownMetadata };
+      const raw = client.operation('operations/a', { unpack: false });
+      const snapshot = await raw.poll();
+      expect(snapshot.metadata).to.deep.equal(unknownMetadata);
+    });
   });
 
   it('a done operation whose response does not decode rejects with TypeMismatchError, every time', async () => {

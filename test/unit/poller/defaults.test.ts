@@ -70,6 +70,13 @@ describe('resolvePolling', () => {
     }
   });
 
+  it('accepts Infinity (no limit) for every duration that is a limit: maxDelayMs, totalTimeoutMs, waitSliceMs, progressIntervalMs', () => {
+    const unlimited = { maxDelayMs: Infinity, totalTimeoutMs: Infinity, waitSliceMs: Infinity, progressIntervalMs: Infinity };
+    expect(resolvePolling(unlimited, base, 'p')).to.deep.equal({ ...base, ...unlimited });
+    const huge = { maxDelayMs: Number.MAX_VALUE, totalTimeoutMs: Number.MAX_VALUE, waitSliceMs: Number.MAX_VALUE };
+    expect(resolvePolling(huge, base, 'p')).to.deep.equal({ ...base, ...huge });
+  });
+
   const bad: [label: string, options: unknown, argument: string][] = [
     ["strategy 'fast'", { strategy: 'fast' }, 'options.polling.strategy'],
     ["strategy 'AUTO' (case matters)", { strategy: 'AUTO' }, 'options.polling.strategy'],
@@ -79,7 +86,9 @@ describe('resolvePolling', () => {
     ['multiplier 0.5 (would shrink)', { multiplier: 0.5 }, 'options.polling.multiplier'],
     ['multiplier 101', { multiplier: 101 }, 'options.polling.multiplier'],
     ['negative maxDelayMs', { maxDelayMs: -10 }, 'options.polling.maxDelayMs'],
-    ['Infinity maxDelayMs', { maxDelayMs: Infinity }, 'options.polling.maxDelayMs'],
+    ['-Infinity maxDelayMs', { maxDelayMs: -Infinity }, 'options.polling.maxDelayMs'],
+    ['Infinity initialDelayMs (a delay, not a limit)', { initialDelayMs: Infinity }, 'options.polling.initialDelayMs'],
+    ['NaN waitSliceMs', { waitSliceMs: Number.NaN }, 'options.polling.waitSliceMs'],
     ['jitter 1.5', { jitter: 1.5 }, 'options.polling.jitter'],
     ['jitter -0.1', { jitter: -0.1 }, 'options.polling.jitter'],
     ['NaN totalTimeoutMs', { totalTimeoutMs: Number.NaN }, 'options.polling.totalTimeoutMs'],

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { backoffDelay, type BackoffPolicy } from '../../../src/time/backoff.js';
-import { clampDelay, MAX_TIMER_DELAY_MS } from '../../../src/time/clock.js';
 
 const policy: BackoffPolicy = { initialDelayMs: 100, multiplier: 2, maxDelayMs: 1000, jitter: 0 };
 
@@ -23,10 +22,17 @@ describe('backoffDelay', () => {
     expect(backoffDelay(4, policy, 0, { remainingMs: -5 })).to.equal(0);
   });
 
-  it('never exceeds what setTimeout accepts', () => {
+  it('is not capped at what one setTimeout accepts (the clock chains timers), and never NaN or negative', () => {
     const huge = { initialDelayMs: 1e12, multiplier: 10, maxDelayMs: 1e15, jitter: 0 };
-    expect(backoffDelay(5, huge, 0)).to.equal(MAX_TIMER_DELAY_MS);
-    expect(clampDelay(Number.NaN)).to.equal(0);
-    expect(clampDelay(-1)).to.equal(0);
+    expect(backoffDelay(5, huge, 0)).to.equal(1e15);
+    const uncapped = { initialDelayMs: 100, multiplier: 2, maxDelayMs: Infinity, jitter: 0.5 };
+    expect(backoffDelay(3, uncapped, 0)).to.equal(400);
+    expect(backoffDelay(2000, uncapped, 0.5)).to.equal(Infinity);
+    expect(backoffDelay(2000, uncapped, 0.5, { remainingMs: 5000 })).to.equal(5000);
+    // 0 x Infinity once the growth overflows: still no delay, and a floor still applies.
+    const zero = { initialDelayMs: 0, multiplier: 100, maxDelayMs: Infinity, jitter: 0 };
+    expect(backoffDelay(1000, zero, 0)).to.equal(0);
+    expect(backoffDelay(1000, zero, 0, { floorMs: 3000 })).to.equal(3000);
+    expect(backoffDelay(1, policy, 0, { remainingMs: Number.NaN })).to.equal(0);
   });
 });
