@@ -259,6 +259,11 @@ export class GrpcOperationsTransport implements OperationsTransport {
     return this.#target;
   }
 
+  /** The grpc-js channel options in effect: the SDK's defaults under the user's `channelOptions`. @internal */
+  get channelOptions(): Readonly<grpc.ChannelOptions> {
+    return this.#channelOptions;
+  }
+
   /** Whether the channel is plaintext (`insecure: true`). */
   get plaintext(): boolean {
     return this.#options.insecure === true;
