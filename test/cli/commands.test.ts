@@ -682,7 +682,13 @@ usage('unknown --response-type', ({ base }) => [...base, 'get', 'a', '--response
 usage('--method without --proto', ({ base }) => [...base, 'get', 'a', '--method', 'a.B.C'], /--method needs --proto/, 'in process');
 usage('--method that is not long-running', ({ base }) => [...base, ...PROTO_FLAGS, 'get', 'a', '--method', 'example.v1.ExportService.Describe'],
   /operation_info/, 'in process');
-usage('an operation name the SDK refuses', ({ base }) => [...base, 'get', 'bad\u0001name'], /Expected `request.name`/, 'in process');
+usage('an operation name the SDK refuses', ({ base }) => [...base, 'get', 'bad\u0001name'],
+  /^longrunning: name "bad\\u0001name" contains the control character U\+0001 at index 3 \(expected a non-empty operation name of at most 4096 UTF-8 bytes/, 'in process');
+usage('a C1 control character in a name, by the SDK\'s one rule, escaped in the line', ({ base }) => [...base, 'wait', 'operations/a\u0085b'],
+  /^longrunning: name "operations\/a\\u0085b" contains the control character U\+0085 at index 12 \(expected/);
+usage('a collection name over the length bound', ({ base }) => [...base, 'list', 'x'.repeat(4097)],
+  /^longrunning: parent "x{64}\.\.\." is 4097 bytes long in UTF-8; at most 4096 are allowed/, 'in process');
+usage('an empty name, refused before connecting', () => ['cancel', ''], /^longrunning: name "" is empty \(expected/, 'in process');
 
 add({
   title: 'usage error with --json: the error document on stdout too',
