@@ -17,7 +17,7 @@ import type {
   WaitOperationRequest,
 } from '../types.js';
 import { CODECS, decodeStatus, type MethodCodec } from './codec.js';
-import type { OperationsTransport, TransportCallOptions } from './transport.js';
+import { markPermanentFailure, type OperationsTransport, type TransportCallOptions } from './transport.js';
 
 /**
  * A google-auth-library client: a `GoogleAuth` or any `AuthClient` (OAuth2Client,
@@ -97,7 +97,9 @@ function formatTarget({ host, port }: ParsedAddress): string {
 
 /** Status of a failed grpc-js call: its code, message and the decoded details trailer. */
 function statusOf(error: grpc.ServiceError): Status {
-  const status: Status = { code: error.code, message: error.details ?? '', details: [] };
+  // grpc-js ends connection errors with an empty "Resolution note: "; drop the stub.
+  const message = (error.details ?? '').replace(/\s*\.?\s*Resolution note:\s*$/, '');
+  const status: Status = { code: error.code, message, details: [] };
   const detailsBin = error.metadata?.get('grpc-status-details-bin')[0];
   if (detailsBin instanceof Buffer) {
     try {
@@ -107,6 +109,45 @@ function statusOf(error: grpc.ServiceError): Status {
     }
   }
   return status;
+}
+
+const UNAVAILABLE = 14;
+const UNAUTHENTICATED = 16;
+
+/**
+ * OpenSSL's reasons when a TLS client gets a plaintext answer (an HTTP/2 server without
+ * TLS): the first bytes are not a TLS record.
+ */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
+
+/**
+ * The RpcError of a failed call, grpc-js's error as `cause`. A TLS handshake that failed
+ * because the server answered in plaintext becomes an UNAVAILABLE that says so and what
+ * to do, and is marked permanent: retrying cannot make that server speak TLS.
+ */
+function rpcErrorOf(method: string, error: grpc.ServiceError, target: string): RpcError {
+  const status = statusOf(error);
+  const notTls = status.code === UNAVAILABLE ? NOT_TLS.exec(status.message) : null;
+  if (!notTls) return new RpcError(method, status, { cause: error });
+  status.message = `the server at ${target} does not speak TLS (the TLS handshake failed: ${notTls[0]}). ` +
+    'For a plaintext server pass `insecure: true` (`--insecure` in the CLI)';
+  return markPermanentFailure(new RpcError(method, status, { cause: error }));
+}
+
+/**
+ * The error of a call whose Google-auth channel could not be set up: UNAUTHENTICATED,
+ * saying what to do, with google-auth's error as `cause`. Without any transport option
+ * the client takes the Application Default Credentials path, so the usual reason is a
+ * forgotten `insecure: true` for a local server.
+ */
+function googleAuthSetupError(method: string, target: string, explicitAuth: boolean, error: unknown): RpcError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = explicitAuth
+    ? `could not set up Google authentication with the given \`auth\` client for ${target}: ${reason}`
+    : `without \`insecure\`, \`credentials\` or \`auth\` the client uses Application Default Credentials for ${target}, ` +
+      `and google-auth found none (${reason}). Pass \`insecure: true\` for a local plaintext server, ` +
+      '`credentials` for custom TLS, or set up Application Default Credentials for a Google API';
+  return new RpcError(method, { code: UNAUTHENTICATED, message, details: [] }, { cause: error });
 }
 
 /**
@@ -255,10 +296,17 @@ export class GrpcOperationsTransport implements OperationsTransport {
     }
   }
 
-  /** Lazily builds the Google-auth channel through google-gax. */
-  #channel(): grpc.Client | Promise<grpc.Client> {
+  /**
+   * Lazily builds the Google-auth channel through google-gax. A failed set-up (most
+   * often: no Application Default Credentials) rejects each call with a typed error.
+   */
+  #channel(method: string): grpc.Client | Promise<grpc.Client> {
     this.#client ??= this.#createGoogleAuthClient();
-    return this.#client;
+    const client = this.#client;
+    if (client instanceof grpc.Client) return client;
+    return client.catch((error: unknown) => {
+      throw googleAuthSetupError(method, this.#target, this.#options.auth !== undefined, error);
+    });
   }
 
   async #createGoogleAuthClient(): Promise<grpc.Client> {
@@ -299,7 +347,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
       ? await plaintextAuthHeaders(this.#options.auth, codec.method)
       : undefined;
     signal?.throwIfAborted();
-    const channel = this.#channel();
+    const channel = this.#channel(codec.method);
     // Start the call a microtask later: an abort in the same tick as the request (e.g.
     // subscribe-then-unsubscribe) then sends nothing at all.
     const client = channel instanceof grpc.Client ? await Promise.resolve(channel) : await channel;
@@ -335,7 +383,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
         (error, response) => {
           if (settled) return;
           settle();
-          if (error) reject(new RpcError(codec.method, statusOf(error), { cause: error }));
+          if (error) reject(rpcErrorOf(codec.method, error, this.#target));
           else resolve(response as Res);
         },
       );

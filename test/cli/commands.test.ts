@@ -632,6 +632,22 @@ add({
 });
 
 add({
+  title: 'without --insecure against a plaintext server: one clean line that says to pass --insecure, exit 5',
+  // As users run it, at the IP address (not "localhost", which may also resolve to an ::1
+  // that refuses): the CLI silences Node's DEP0123 warning about an IP as TLS server name,
+  // which in process would reach the test run's own stderr.
+  only: 'child process',
+  start: ({ server, cli, name }) => cli(['--address', server.address, 'get', name('plaintext')]),
+  check: (result: CliResult, { server }) => {
+    expect(result.code, result.stderr).to.equal(5);
+    expect(result.stdout).to.equal('');
+    expectOneErrorLine(result, new RegExp(`^longrunning: GetOperation failed with UNAVAILABLE: the server at ${server.address.replace(/\./g, '\\.')} ` +
+      'does not speak TLS \\(the TLS handshake failed: wrong version number\\)\\. For a plaintext server pass `insecure: true` \\(`--insecure` in the CLI\\)$'));
+    expect(result.stderr).not.to.include('Resolution note');
+  },
+});
+
+add({
   title: 'LONGRUNNING_ADDRESS supplies the address',
   only: 'in process',
   start: async ({ server, cli, name }) => {
