@@ -693,7 +693,8 @@ usage('malformed --header', ({ base }) => [...base, '--header', 'no separator', 
 usage('a credential --header over --insecure', ({ base }) => [...base, '--header', 'authorization: Bearer plain-secret', 'get', 'a'],
   /--header: credential headers are not sent over --insecure/, 'in process');
 usage('--include without --proto', ({ base }) => [...base, '--include', 'protos', 'get', 'a'], /--include needs --proto/, 'in process');
-usage('missing --proto file', ({ base }) => [...base, '--proto', 'no/such.proto', 'get', 'a'], /cannot load --proto no\/such\.proto/, 'in process');
+usage('missing --proto file', ({ base }) => [...base, '--proto', 'no/such.proto', 'get', 'a'],
+  /cannot load --proto no\/such\.proto: .*looked for .*no\/such\.proto\); pass the directory its path is relative to in --include/, 'in process');
 usage('unknown --response-type', ({ base }) => [...base, 'get', 'a', '--response-type', 'pkg.Nope'], /--response-type pkg\.Nope/, 'in process');
 usage('--method without --proto', ({ base }) => [...base, 'get', 'a', '--method', 'a.B.C'], /--method needs --proto/, 'in process');
 usage('--method that is not long-running', ({ base }) => [...base, ...PROTO_FLAGS, 'get', 'a', '--method', 'example.v1.ExportService.Describe'],
