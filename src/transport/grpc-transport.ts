@@ -191,6 +191,27 @@ async function plaintextAuthHeaders(auth: GoogleAuthClient, method: string): Pro
   }
 }
 
+/** The request and options of one transport call, as {@link TransportCallOptions} documents them. */
+function checkTransportCall(request: unknown, options: unknown): void {
+  if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('request', request, 'a request object');
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', options, 'TransportCallOptions: { deadline: number; signal?; metadata? }');
+  }
+  const { deadline, signal, metadata } = options as Partial<Record<keyof TransportCallOptions, unknown>>;
+  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+    throw new InvalidArgumentError('options.deadline', deadline, 'an absolute deadline in milliseconds since the epoch');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
+  if (metadata === undefined) return;
+  try {
+    toMetadata(metadata as Record<string, string>);
+  } catch {
+    // grpc-js' message may quote a header value, which may be a credential: not kept.
+    throw new InvalidArgumentError('options.metadata', '[redacted]',
+      'gRPC request metadata: lowercase header names of [0-9a-z_.-], not reserved, with printable ASCII string values');
+  }
+}
+
 function messageLimit(value: unknown, argument: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
@@ -220,6 +241,9 @@ export class GrpcOperationsTransport implements OperationsTransport {
 
   /** @throws {@link InvalidArgumentError} for a malformed address or conflicting options. */
   constructor(options: GrpcTransportOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', options, 'GrpcTransportOptions: { address, insecure?, credentials?, auth?, ... }');
+    }
     this.#address = parseAddress(options.address);
     this.#target = formatTarget(this.#address);
     this.#options = options;
@@ -263,23 +287,23 @@ export class GrpcOperationsTransport implements OperationsTransport {
   }
 
   getOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<Operation> {
-    return this.#unary(CODECS.GetOperation, request, options);
+    return this.#checked(CODECS.GetOperation, request, options);
   }
 
   listOperations(request: ListOperationsRequest, options: TransportCallOptions): Promise<ListOperationsResponse> {
-    return this.#unary(CODECS.ListOperations, request, options);
+    return this.#checked(CODECS.ListOperations, request, options);
   }
 
   cancelOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<void> {
-    return this.#unary(CODECS.CancelOperation, request, options);
+    return this.#checked(CODECS.CancelOperation, request, options);
   }
 
   deleteOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<void> {
-    return this.#unary(CODECS.DeleteOperation, request, options);
+    return this.#checked(CODECS.DeleteOperation, request, options);
   }
 
   waitOperation(request: WaitOperationRequest, options: TransportCallOptions): Promise<Operation> {
-    return this.#unary(CODECS.WaitOperation, request, options);
+    return this.#checked(CODECS.WaitOperation, request, options);
   }
 
   /** Closes the channel. In-flight calls reject with {@link ClientClosedError}. */
@@ -294,6 +318,20 @@ export class GrpcOperationsTransport implements OperationsTransport {
       const resolved = await Promise.resolve(client).catch(() => undefined);
       resolved?.close();
     }
+  }
+
+  /**
+   * Checks what a caller of this public class may get wrong before the call: a typed
+   * rejection, where grpc-js would throw a TypeError or, for a deadline that is not a
+   * number, reject outside the returned promise.
+   */
+  #checked<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: TransportCallOptions): Promise<Res> {
+    try {
+      checkTransportCall(request, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#unary(codec, request, options);
   }
 
   /**
