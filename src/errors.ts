@@ -19,7 +19,8 @@ const CODE_NAMES = [
  * numbers print as `CODE_<n>`.
  */
 export function codeName(code: number): string {
-  return CODE_NAMES[code] ?? `CODE_${code}`;
+  // String(): a symbol in a template literal would throw.
+  return CODE_NAMES[code] ?? `CODE_${String(code)}`;
 }
 
 /**

@@ -79,8 +79,9 @@ export async function loadTypes(protos: readonly string[], includes: readonly st
   try {
     return await TypeRegistry.fromProtoFiles([...protos], { includeDirs: [...includes] });
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    // The SDK's advice names its option; on the command line that is --include.
+    const message = (error instanceof Error ? error.message : String(error))
+      .replace(/`(options\.)?includeDirs`/g, '--include');
     throw new UsageError(`cannot load --proto ${protos.join(', ')}: ${message}`, { cause: error });
   }
 }

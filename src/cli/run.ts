@@ -15,6 +15,7 @@ import { demoCommand } from './demo.js';
 import { FlagValueError, parseDuration, parsePositiveInteger } from './duration.js';
 import { EXIT_CODES_HELP, ExitCode, UsageError } from './exit-codes.js';
 import { Session, type CliIo, type ParsedFlags, type TypeFlags } from './session.js';
+import { nameExpectation, nameProblem, quoteName, type NameKind } from '../validation.js';
 
 export type { CliIo } from './session.js';
 
@@ -49,6 +50,15 @@ function parser<T>(parse: (text: string) => T): (text: string) => T {
       throw error;
     }
   };
+}
+
+/** A name argument, by the SDK's one name rule: refused before anything loads or connects. */
+function checkedName(text: string, kind: NameKind): string {
+  const problem = nameProblem(text, kind);
+  if (problem !== undefined) {
+    throw new UsageError(`${kind === 'operation' ? 'name' : 'parent'} ${quoteName(text)} ${problem} (expected ${nameExpectation(kind)})`);
+  }
+  return text;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -130,7 +140,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .description('show an operation (GetOperation)')
     .argument('<name>', 'the operation name, e.g. operations/123')
     .action(async (name: string, _options: unknown, command: Command) => {
-      exitCode = await getCommand(begin(command), name, command.opts<TypeFlags>());
+      exitCode = await getCommand(begin(command), checkedName(name, 'operation'), command.opts<TypeFlags>());
     }));
 
   program.command('list')
@@ -143,14 +153,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .option('--all', 'fetch every page')
     .option('--partial', 'return what is reachable and name the unreachable collections (returnPartialSuccess)')
     .action(async (parent: string | undefined, _options: unknown, command: Command) => {
-      exitCode = await listCommand(begin(command), parent ?? '', command.opts<ListFlags>());
+      exitCode = await listCommand(begin(command), checkedName(parent ?? '', 'collection'), command.opts<ListFlags>());
     });
 
   addTypeOptions(program.command('wait')
     .description('wait until an operation is done, print it, and exit with its outcome')
     .argument('<name>', 'the operation name')
     .action(async (name: string, _options: unknown, command: Command) => {
-      exitCode = await followCommand(begin(command), name, command.opts<FollowFlags>(), false);
+      exitCode = await followCommand(begin(command), checkedName(name, 'operation'), command.opts<FollowFlags>(), false);
     }));
 
   addTypeOptions(program.command('watch')
@@ -158,21 +168,21 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .argument('<name>', 'the operation name')
     .addOption(new Option('--interval <duration>', 'how often progress refreshes (default: 1s)').argParser(parser(parseDuration)))
     .action(async (name: string, _options: unknown, command: Command) => {
-      exitCode = await followCommand(begin(command), name, command.opts<FollowFlags>(), true);
+      exitCode = await followCommand(begin(command), checkedName(name, 'operation'), command.opts<FollowFlags>(), true);
     }));
 
   program.command('cancel')
     .description('ask the server to cancel an operation (CancelOperation; best effort)')
     .argument('<name>', 'the operation name')
     .action(async (name: string, _options: unknown, command: Command) => {
-      exitCode = await cancelCommand(begin(command), name);
+      exitCode = await cancelCommand(begin(command), checkedName(name, 'operation'));
     });
 
   program.command('delete')
     .description('delete an operation (DeleteOperation: the server forgets it; it is not cancelled)')
     .argument('<name>', 'the operation name')
     .action(async (name: string, _options: unknown, command: Command) => {
-      exitCode = await deleteCommand(begin(command), name);
+      exitCode = await deleteCommand(begin(command), checkedName(name, 'operation'));
     });
 
   program.command('demo')

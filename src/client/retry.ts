@@ -12,7 +12,7 @@ import { RpcError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import { retryDelayFromDetails } from '../transport/codec.js';
-import type { TransportCallOptions } from '../transport/transport.js';
+import { isPermanentFailure, type TransportCallOptions } from '../transport/transport.js';
 import type { ResolvedRetryOptions } from './defaults.js';
 
 /** gRPC status codes the client treats as transient. */
@@ -45,13 +45,14 @@ export interface RetryContext {
 
 /**
  * Whether a failed attempt may be retried: UNAVAILABLE always (the request did not
- * take effect or the RPC is idempotent), DEADLINE_EXCEEDED only while the overall
- * deadline has time left (one attempt's deadline passed, not the call's).
+ * take effect or the RPC is idempotent) unless the transport marked it permanent,
+ * DEADLINE_EXCEEDED only while the overall deadline has time left (one attempt's
+ * deadline passed, not the call's).
  *
  * @internal
  */
 export function isTransient(error: unknown, remainingMs: number): boolean {
-  if (!(error instanceof RpcError)) return false;
+  if (!(error instanceof RpcError) || isPermanentFailure(error)) return false;
   if (error.code === UNAVAILABLE) return true;
   return error.code === DEADLINE_EXCEEDED && remainingMs > 0;
 }

@@ -7,29 +7,17 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { RetryOptions } from '../types.js';
+import { checkName } from '../validation.js';
 import { CLIENT_DEFAULTS, type ResolvedRetryOptions } from './defaults.js';
 
-/** Longest operation or collection name accepted: far above any real service's names. */
-const MAX_NAME_LENGTH = 4096;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
-/** A non-empty operation name without control characters. @internal */
+/** A non-empty operation name, by the one name rule of `src/validation.ts`. @internal */
 export function checkOperationName(value: unknown, argument: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH || CONTROL_CHARACTERS.test(value)) {
-    throw new InvalidArgumentError(argument, value,
-      `a non-empty operation name of at most ${MAX_NAME_LENGTH} characters without control characters`);
-  }
-  return value;
+  return checkName(value, argument, 'operation');
 }
 
 /** A collection name for ListOperations: may be empty. @internal */
 export function checkCollectionName(value: unknown, argument: string): string {
-  if (typeof value !== 'string' || value.length > MAX_NAME_LENGTH || CONTROL_CHARACTERS.test(value)) {
-    throw new InvalidArgumentError(argument, value,
-      `a collection name string (possibly empty) of at most ${MAX_NAME_LENGTH} characters without control characters`);
-  }
-  return value;
+  return checkName(value, argument, 'collection');
 }
 
 /** A plain object (the request or options argument itself). @internal */

@@ -16,10 +16,11 @@ import type {
   Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
   WaitOperationRequest,
 } from '../types.js';
+import { checkName, describeNameProblem, NAME_RULE, nameProblem } from '../validation.js';
 import { FilterSyntaxError, parseOperationFilter } from './filter.js';
 import { decodePageToken, encodePageToken, PageTokenError, type ListingKey } from './page-token.js';
 import {
-  copyAny, copyAnyInput, copyStatus, copyStatusInput, NAME_EXPECTATION, nameProblem,
+  copyAny, copyAnyInput, copyStatus, copyStatusInput,
 } from './validate.js';
 
 /**
@@ -517,11 +518,12 @@ function resolveUnreachable(value: unknown, argument: string): string[] {
     throw new InvalidArgumentError(argument, value, 'an array of collection names');
   }
   return value.map((collection: unknown, index) => {
-    if (typeof collection !== 'string' || nameProblem(collection, 'collection') !== undefined) {
+    // Non-empty: the empty collection is the whole server, never one unreachable part.
+    if (nameProblem(collection, 'operation') !== undefined) {
       throw new InvalidArgumentError(`${argument}[${index}]`, collection,
-        'a non-empty collection name of at most 1024 characters without control characters');
+        `a non-empty collection name ${NAME_RULE}`);
     }
-    return collection;
+    return collection as string;
   });
 }
 
@@ -826,8 +828,8 @@ export class InMemoryOperationsServer {
    * Adds an operation and returns its name. Without `init` it is running, with no
    * metadata, named `operations/op-NNNNNN` (6-digit sequence, skipping names in use).
    *
-   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} when the name is empty, longer than 1024
-   * characters, contains control characters or is already in use; when `done: false`
+   * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} when the name is empty, longer than 4096
+   * UTF-8 bytes, contains control characters (C0, DEL, C1) or unpaired surrogates or is already in use; when `done: false`
    * comes with a response or error; or when both a response and an error are given.
    * @example
    * ```ts
@@ -847,9 +849,7 @@ export class InMemoryOperationsServer {
         this.#sequence += 1;
         name = `operations/op-${String(this.#sequence).padStart(6, '0')}`;
       } while (this.#operations.has(name));
-    } else if (typeof name !== 'string' || nameProblem(name, 'name') !== undefined) {
-      throw new InvalidArgumentError('init.name', name, NAME_EXPECTATION);
-    } else if (this.#operations.has(name)) {
+    } else if (this.#operations.has(checkName(name, 'init.name', 'operation'))) {
       throw new InvalidArgumentError('init.name', name, 'a name not already in use on this server');
     }
     const { done, metadata, response, error } = init;
@@ -1317,7 +1317,7 @@ export class InMemoryOperationsServer {
 
   /** The operation a request names, or an INVALID_ARGUMENT / NOT_FOUND RpcError. */
   #lookup(method: OperationsMethod, name: string): OperationRecord {
-    const problem = nameProblem(name, 'name');
+    const problem = describeNameProblem(name, 'operation', 'name');
     if (problem !== undefined) throw rpcError(method, grpc.status.INVALID_ARGUMENT, problem);
     const record = this.#operations.get(name);
     if (!record) throw rpcError(method, grpc.status.NOT_FOUND, `Operation ${JSON.stringify(name)} not found`);
@@ -1346,7 +1346,7 @@ export class InMemoryOperationsServer {
     const method = 'ListOperations';
     const invalid = (message: string) => rpcError(method, grpc.status.INVALID_ARGUMENT, message);
     const { name } = request;
-    const problem = nameProblem(name, 'name', { allowEmpty: true });
+    const problem = describeNameProblem(name, 'collection', 'name');
     if (problem !== undefined) throw invalid(problem);
     const requested = request.pageSize ?? 0;
     if (requested < 0) throw invalid(`pageSize must not be negative, got ${requested}`);

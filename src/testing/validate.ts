@@ -1,50 +1,12 @@
 /**
- * Checks shared by the embedded server's RPC handlers and its Node API: operation
- * names, and the Any / Status values tests hand in. The RPC side reports problems as
- * messages (sent as INVALID_ARGUMENT); the Node API throws `InvalidArgumentError`.
+ * Checks shared by the embedded server's RPC handlers and its Node API: the Any /
+ * Status values tests hand in. Names follow the client's rule, `src/validation.ts`.
  *
  * @internal
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Any, Status } from '../types.js';
-
-/** The longest operation or collection name the server accepts, in UTF-16 code units. @internal */
-export const MAX_NAME_LENGTH = 1024;
-
-/** C0 controls, DEL and C1 controls: never valid in a resource name. */
-// eslint-disable-next-line no-control-regex -- control characters are what names must not contain
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
-
-/** The value as it appears in a message: JSON-quoted, long values shortened. */
-export function quote(value: string, max = 64): string {
-  return JSON.stringify(value.length > max ? `${value.slice(0, max)}...` : value);
-}
-
-/**
- * Why `name` is not a valid name, or undefined when it is. The message names the
- * field and the bad value, ready to be sent as an INVALID_ARGUMENT message.
- *
- * @internal
- */
-export function nameProblem(name: string, field: string, options: { allowEmpty?: boolean } = {}): string | undefined {
-  if (name.length === 0) {
-    return options.allowEmpty ? undefined : `${field} must not be empty`;
-  }
-  if (name.length > MAX_NAME_LENGTH) {
-    return `${field} ${quote(name)} is ${name.length} characters long; at most ${MAX_NAME_LENGTH} are allowed`;
-  }
-  const control = CONTROL_CHARACTER.exec(name);
-  if (control) {
-    const codePoint = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return `${field} ${quote(name)} contains the control character U+${codePoint} at index ${control.index}`;
-  }
-  return undefined;
-}
-
-/** Expectation text of a valid operation name, for `InvalidArgumentError`. @internal */
-export const NAME_EXPECTATION =
-  `a non-empty operation name of at most ${MAX_NAME_LENGTH} characters without control characters`;
 
 /**
  * Copies an Any given to the Node API; accepts `typeUrl` or `type_url` and any

@@ -17,7 +17,7 @@ import type {
   WaitOperationRequest,
 } from '../types.js';
 import { CODECS, decodeStatus, type MethodCodec } from './codec.js';
-import type { OperationsTransport, TransportCallOptions } from './transport.js';
+import { markPermanentFailure, type OperationsTransport, type TransportCallOptions } from './transport.js';
 
 /**
  * A google-auth-library client: a `GoogleAuth` or any `AuthClient` (OAuth2Client,
@@ -109,7 +109,9 @@ function formatTarget({ host, port }: ParsedAddress): string {
 
 /** Status of a failed grpc-js call: its code, message and the decoded details trailer. */
 function statusOf(error: grpc.ServiceError): Status {
-  const status: Status = { code: error.code, message: error.details ?? '', details: [] };
+  // grpc-js ends connection errors with an empty "Resolution note: "; drop the stub.
+  const message = (error.details ?? '').replace(/\s*\.?\s*Resolution note:\s*$/, '');
+  const status: Status = { code: error.code, message, details: [] };
   const detailsBin = error.metadata?.get('grpc-status-details-bin')[0];
   if (detailsBin instanceof Buffer) {
     try {
@@ -119,6 +121,45 @@ function statusOf(error: grpc.ServiceError): Status {
     }
   }
   return status;
+}
+
+const UNAVAILABLE = 14;
+const UNAUTHENTICATED = 16;
+
+/**
+ * OpenSSL's reasons when a TLS client gets a plaintext answer (an HTTP/2 server without
+ * TLS): the first bytes are not a TLS record.
+ */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
+
+/**
+ * The RpcError of a failed call, grpc-js's error as `cause`. A TLS handshake that failed
+ * because the server answered in plaintext becomes an UNAVAILABLE that says so and what
+ * to do, and is marked permanent: retrying cannot make that server speak TLS.
+ */
+function rpcErrorOf(method: string, error: grpc.ServiceError, target: string, noConnection: boolean): RpcError {
+  const status = statusOf(error);
+  const notTls = status.code === UNAVAILABLE ? NOT_TLS.exec(status.message) : null;
+  if (!notTls) return new RpcError(method, status, { cause: error, noConnection });
+  status.message = `the server at ${target} does not speak TLS (the TLS handshake failed: ${notTls[0]}). ` +
+    'For a plaintext server pass `insecure: true` (`--insecure` in the CLI)';
+  return markPermanentFailure(new RpcError(method, status, { cause: error, noConnection }));
+}
+
+/**
+ * The error of a call whose Google-auth channel could not be set up: UNAUTHENTICATED,
+ * saying what to do, with google-auth's error as `cause`. Without any transport option
+ * the client takes the Application Default Credentials path, so the usual reason is a
+ * forgotten `insecure: true` for a local server.
+ */
+function googleAuthSetupError(method: string, target: string, explicitAuth: boolean, error: unknown): RpcError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = explicitAuth
+    ? `could not set up Google authentication with the given \`auth\` client for ${target}: ${reason}`
+    : `without \`insecure\`, \`credentials\` or \`auth\` the client uses Application Default Credentials for ${target}, ` +
+      `and google-auth found none (${reason}). Pass \`insecure: true\` for a local plaintext server, ` +
+      '`credentials` for custom TLS, or set up Application Default Credentials for a Google API';
+  return new RpcError(method, { code: UNAUTHENTICATED, message, details: [] }, { cause: error });
 }
 
 /**
@@ -145,7 +186,7 @@ function lostConnection(client: grpc.Client, error: grpc.ServiceError): boolean 
     client.getChannel().getConnectivityState(false) !== grpc.connectivityState.READY;
 }
 
-function toMetadata(entries: Record<string, string> | undefined, extra: Record<string, string> | undefined, waitForReady = false): grpc.Metadata {
+function toMetadata(entries: Record<string, string> | undefined, extra?: Record<string, string>, waitForReady = false): grpc.Metadata {
   const metadata = new grpc.Metadata(waitForReady ? { waitForReady: true } : undefined);
   if (entries) for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
   if (extra) for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
@@ -191,6 +232,27 @@ function grpcDeadline(deadline: number): number {
   return deadline - Date.now() > MAX_WIRE_DEADLINE_MS ? Infinity : deadline;
 }
 
+/** The request and options of one transport call, as {@link TransportCallOptions} documents them. */
+function checkTransportCall(request: unknown, options: unknown): void {
+  if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('request', request, 'a request object');
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', options, 'TransportCallOptions: { deadline: number; signal?; metadata? }');
+  }
+  const { deadline, signal, metadata } = options as Partial<Record<keyof TransportCallOptions, unknown>>;
+  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+    throw new InvalidArgumentError('options.deadline', deadline, 'an absolute deadline in milliseconds since the epoch');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
+  if (metadata === undefined) return;
+  try {
+    toMetadata(metadata as Record<string, string>);
+  } catch {
+    // grpc-js' message may quote a header value, which may be a credential: not kept.
+    throw new InvalidArgumentError('options.metadata', '[redacted]',
+      'gRPC request metadata: lowercase header names of [0-9a-z_.-], not reserved, with printable ASCII string values');
+  }
+}
+
 function messageLimit(value: unknown, argument: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
@@ -220,6 +282,9 @@ export class GrpcOperationsTransport implements OperationsTransport {
 
   /** @throws {@link InvalidArgumentError} for a malformed address or conflicting options. */
   constructor(options: GrpcTransportOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', options, 'GrpcTransportOptions: { address, insecure?, credentials?, auth?, ... }');
+    }
     this.#address = parseAddress(options.address);
     this.#target = formatTarget(this.#address);
     this.#options = options;
@@ -270,23 +335,23 @@ export class GrpcOperationsTransport implements OperationsTransport {
   }
 
   getOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<Operation> {
-    return this.#unary(CODECS.GetOperation, request, options);
+    return this.#checked(CODECS.GetOperation, request, options);
   }
 
   listOperations(request: ListOperationsRequest, options: TransportCallOptions): Promise<ListOperationsResponse> {
-    return this.#unary(CODECS.ListOperations, request, options);
+    return this.#checked(CODECS.ListOperations, request, options);
   }
 
   cancelOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<void> {
-    return this.#unary(CODECS.CancelOperation, request, options);
+    return this.#checked(CODECS.CancelOperation, request, options);
   }
 
   deleteOperation(request: OperationNameRequest, options: TransportCallOptions): Promise<void> {
-    return this.#unary(CODECS.DeleteOperation, request, options);
+    return this.#checked(CODECS.DeleteOperation, request, options);
   }
 
   waitOperation(request: WaitOperationRequest, options: TransportCallOptions): Promise<Operation> {
-    return this.#unary(CODECS.WaitOperation, request, options);
+    return this.#checked(CODECS.WaitOperation, request, options);
   }
 
   /** Closes the channel. In-flight calls reject with {@link ClientClosedError}. */
@@ -303,10 +368,31 @@ export class GrpcOperationsTransport implements OperationsTransport {
     }
   }
 
-  /** Lazily builds the Google-auth channel through google-gax. */
-  #channel(): grpc.Client | Promise<grpc.Client> {
+  /**
+   * Checks what a caller of this public class may get wrong before the call: a typed
+   * rejection, where grpc-js would throw a TypeError or, for a deadline that is not a
+   * number, reject outside the returned promise.
+   */
+  #checked<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: TransportCallOptions): Promise<Res> {
+    try {
+      checkTransportCall(request, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#unary(codec, request, options);
+  }
+
+  /**
+   * Lazily builds the Google-auth channel through google-gax. A failed set-up (most
+   * often: no Application Default Credentials) rejects each call with a typed error.
+   */
+  #channel(method: string): grpc.Client | Promise<grpc.Client> {
     this.#client ??= this.#createGoogleAuthClient();
-    return this.#client;
+    const client = this.#client;
+    if (client instanceof grpc.Client) return client;
+    return client.catch((error: unknown) => {
+      throw googleAuthSetupError(method, this.#target, this.#options.auth !== undefined, error);
+    });
   }
 
   async #createGoogleAuthClient(): Promise<grpc.Client> {
@@ -347,7 +433,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
       ? await plaintextAuthHeaders(this.#options.auth, codec.method)
       : undefined;
     signal?.throwIfAborted();
-    const channel = this.#channel();
+    const channel = this.#channel(codec.method);
     // Start the call a microtask later: an abort in the same tick as the request (e.g.
     // subscribe-then-unsubscribe) then sends nothing at all.
     const client = channel instanceof grpc.Client ? await Promise.resolve(channel) : await channel;
@@ -383,11 +469,8 @@ export class GrpcOperationsTransport implements OperationsTransport {
         (error, response) => {
           if (settled) return;
           settle();
-          if (error) {
-            reject(new RpcError(codec.method, statusOf(error), { cause: error, noConnection: lostConnection(client, error) }));
-          } else {
-            resolve(response as Res);
-          }
+          if (error) reject(rpcErrorOf(codec.method, error, this.#target, lostConnection(client, error)));
+          else resolve(response as Res);
         },
       );
       this.#inFlight.add(entry);

@@ -47,3 +47,23 @@ export interface OperationsTransport {
   /** Releases connections; in-flight calls reject, later calls are refused. */
   close(): Promise<void>;
 }
+
+/** Failures a transport knows will not go away by retrying; see {@link isPermanentFailure}. */
+const permanentFailures = new WeakSet<object>();
+
+/**
+ * Marks an error as permanent although its code is one that is usually transient
+ * (UNAVAILABLE from a TLS client talking to a plaintext server): the client's retry
+ * then fails at once instead of retrying until the deadline. Returns the error.
+ *
+ * @internal
+ */
+export function markPermanentFailure<E extends object>(error: E): E {
+  permanentFailures.add(error);
+  return error;
+}
+
+/** Whether a transport marked the error with {@link markPermanentFailure}. @internal */
+export function isPermanentFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && permanentFailures.has(error);
+}

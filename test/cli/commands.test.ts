@@ -684,6 +684,22 @@ add({
 });
 
 add({
+  title: 'without --insecure against a plaintext server: one clean line that says to pass --insecure, exit 5',
+  // As users run it, at the IP address (not "localhost", which may also resolve to an ::1
+  // that refuses): the CLI silences Node's DEP0123 warning about an IP as TLS server name,
+  // which in process would reach the test run's own stderr.
+  only: 'child process',
+  start: ({ server, cli, name }) => cli(['--address', server.address, 'get', name('plaintext')]),
+  check: (result: CliResult, { server }) => {
+    expect(result.code, result.stderr).to.equal(5);
+    expect(result.stdout).to.equal('');
+    expectOneErrorLine(result, new RegExp(`^longrunning: GetOperation failed with UNAVAILABLE: the server at ${server.address.replace(/\./g, '\\.')} ` +
+      'does not speak TLS \\(the TLS handshake failed: wrong version number\\)\\. For a plaintext server pass `insecure: true` \\(`--insecure` in the CLI\\)$'));
+    expect(result.stderr).not.to.include('Resolution note');
+  },
+});
+
+add({
   title: 'LONGRUNNING_ADDRESS supplies the address',
   only: 'in process',
   start: async ({ server, cli, name }) => {
@@ -729,12 +745,19 @@ usage('malformed --header', ({ base }) => [...base, '--header', 'no separator', 
 usage('a credential --header over --insecure', ({ base }) => [...base, '--header', 'authorization: Bearer plain-secret', 'get', 'a'],
   /--header: credential headers are not sent over --insecure/, 'in process');
 usage('--include without --proto', ({ base }) => [...base, '--include', 'protos', 'get', 'a'], /--include needs --proto/, 'in process');
-usage('missing --proto file', ({ base }) => [...base, '--proto', 'no/such.proto', 'get', 'a'], /cannot load --proto no\/such\.proto/, 'in process');
+usage('missing --proto file', ({ base }) => [...base, '--proto', 'no/such.proto', 'get', 'a'],
+  /cannot load --proto no\/such\.proto: .*looked for .*no\/such\.proto\); pass the directory its path is relative to in --include/, 'in process');
 usage('unknown --response-type', ({ base }) => [...base, 'get', 'a', '--response-type', 'pkg.Nope'], /--response-type pkg\.Nope/, 'in process');
 usage('--method without --proto', ({ base }) => [...base, 'get', 'a', '--method', 'a.B.C'], /--method needs --proto/, 'in process');
 usage('--method that is not long-running', ({ base }) => [...base, ...PROTO_FLAGS, 'get', 'a', '--method', 'example.v1.ExportService.Describe'],
   /operation_info/, 'in process');
-usage('an operation name the SDK refuses', ({ base }) => [...base, 'get', 'bad\u0001name'], /Expected `request.name`/, 'in process');
+usage('an operation name the SDK refuses', ({ base }) => [...base, 'get', 'bad\u0001name'],
+  /^longrunning: name "bad\\u0001name" contains the control character U\+0001 at index 3 \(expected a non-empty operation name of at most 4096 UTF-8 bytes/, 'in process');
+usage('a C1 control character in a name, by the SDK\'s one rule, escaped in the line', ({ base }) => [...base, 'wait', 'operations/a\u0085b'],
+  /^longrunning: name "operations\/a\\u0085b" contains the control character U\+0085 at index 12 \(expected/);
+usage('a collection name over the length bound', ({ base }) => [...base, 'list', 'x'.repeat(4097)],
+  /^longrunning: parent "x{64}\.\.\." is 4097 bytes long in UTF-8; at most 4096 are allowed/, 'in process');
+usage('an empty name, refused before connecting', () => ['cancel', ''], /^longrunning: name "" is empty \(expected/, 'in process');
 
 add({
   title: 'usage error with --json: the error document on stdout too',

@@ -102,7 +102,7 @@ describe('InMemoryOperationsServer', () => {
       expect(thrown(() => server.createOperation({ name: 'operations/x' })).argument).to.equal('init.name');
       expect(thrown(() => server.createOperation({ name: '' })).argument).to.equal('init.name');
       expect(thrown(() => server.createOperation({ name: 'a\u0000b' })).message).to.contain('a\\u0000b');
-      expect(thrown(() => server.createOperation({ name: 'x'.repeat(1025) })).argument).to.equal('init.name');
+      expect(thrown(() => server.createOperation({ name: 'x'.repeat(4097) })).argument).to.equal('init.name');
       expect(thrown(() => server.createOperation({ response: result, error: { code: 2 } })).argument)
         .to.equal('init.response');
       expect(thrown(() => server.createOperation({ done: false, response: result })).argument).to.equal('init.done');
@@ -204,9 +204,10 @@ describe('InMemoryOperationsServer', () => {
 
   describe('name validation', () => {
     const bad = [
-      ['that is empty', '', 'must not be empty'],
-      ['that is too long', `operations/${'x'.repeat(1020)}`, '1031 characters'],
+      ['that is empty', '', 'name is empty'],
+      ['that is too long', `operations/${'x'.repeat(4086)}`, '4097 bytes long in UTF-8'],
       ['containing a control character', 'operations/a\u0007b', 'U+0007'],
+      ['containing a C1 control character', 'operations/a\u0085b', 'U+0085'],
     ] as const;
     for (const [label, name, fragment] of bad) {
       it(`answers INVALID_ARGUMENT on every RPC for a name ${label}`, async () => {

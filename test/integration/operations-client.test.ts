@@ -328,6 +328,21 @@ describe('OperationsClient over gRPC (integration)', function () {
       expect(seen).to.deep.equal(['operations/first', 'operations/same-token']);
     });
 
+    it('queues overlapping next() calls: seven at once over two pages of three give the six operations in order, then done', async () => {
+      const paged = await InMemoryOperationsServer.start({ defaultPageSize: 3 });
+      const pagedClient = new OperationsClient({ address: paged.address, insecure: true, retry: false });
+      try {
+        const names = Array.from({ length: 6 }, () => paged.createOperation());
+        const iterator = pagedClient.listOperationsAsync({ name: 'operations' })[Symbol.asyncIterator]();
+        const results = await Promise.all(Array.from({ length: 7 }, () => iterator.next()));
+        expect(results.map((r) => (r.done ? 'done' : r.value.name))).to.deep.equal([...names, 'done']);
+        expect(paged.calls.filter((c) => c.method === 'ListOperations'), 'each page fetched once').to.have.length(2);
+      } finally {
+        await pagedClient.close();
+        await paged.stop();
+      }
+    });
+
     it('an unparseable filter is RpcError INVALID_ARGUMENT from the server', async () => {
       const error = await collect(client.listOperationsAsync({ name: 'operations', filter: 'metadata.progress > 5' })).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(RpcError).with.property('code', INVALID_ARGUMENT);

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,15 @@ import { CHILD_DEADLINE_MS, childrenTimeoutMs } from '../helpers/children.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** A loopback port where nothing listens: bound, read, closed. */
+async function unusedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 const UNAVAILABLE = 14;
 
 /** Runs a TypeScript child script with tsx; resolves its stdout, rejects on a non-zero exit. */
@@ -130,6 +140,81 @@ describe('transport security (integration)', function () {
     // Start-up included, on a loaded machine; a leaked 60 s timer (a call deadline)
     // would keep it alive until the kill at CHILD_DEADLINE_MS.
     expect(ms, 'the child exits on its own once everything is closed').to.be.below(CHILD_DEADLINE_MS / 2);
+  });
+
+  describe('the first mistakes are typed errors that say what to do', () => {
+    let plain: InMemoryOperationsServer;
+    beforeEach(async () => {
+      plain = await InMemoryOperationsServer.start();
+    });
+    afterEach(async () => {
+      await plain.stop();
+    });
+
+    interface AdcOutcome {
+      longRunningError: boolean; name: string; code: number | null; message: string; cause: string | null;
+      serverCalls: number; blocked: string[];
+    }
+    /** The ADC child in an environment where google-auth can find no credentials without the network. */
+    const adcChild = async (applicationCredentials: 'unset' | 'missing file'): Promise<AdcOutcome> => {
+      const home = mkdtempSync(path.join(tmpdir(), 'lrc-adc-'));
+      const env: Record<string, string> = { HOME: home, CLOUDSDK_CONFIG: home, APPDATA: home };
+      if (applicationCredentials === 'missing file') env.GOOGLE_APPLICATION_CREDENTIALS = path.join(home, 'no-such-key.json');
+      const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+      delete process.env.GOOGLE_APPLICATION_CREDENTIALS; // runChild copies process.env
+      try {
+        const { stdout } = await runChild('adc-child.ts', [], env);
+        return JSON.parse(stdout.trim().split('\n').pop()!) as AdcOutcome;
+      } finally {
+        if (saved !== undefined) process.env.GOOGLE_APPLICATION_CREDENTIALS = saved;
+      }
+    };
+
+    for (const variant of ['unset', 'missing file'] as const) {
+      it(`no transport option and no Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS ${variant}): RpcError UNAUTHENTICATED naming the fix`, async () => {
+        const outcome = await adcChild(variant);
+        expect(outcome).to.include({ longRunningError: true, name: 'RpcError', code: 16, serverCalls: 0 });
+        expect(outcome.blocked, 'google-auth tried no host but loopback').to.deep.equal([]);
+        expect(outcome.message).to.match(/^GetOperation failed with UNAUTHENTICATED: /);
+        expect(outcome.message).to.include('Application Default Credentials').and.include('`insecure: true`').and.include('`credentials`');
+        expect(outcome.cause, 'google-auth\'s own error is the cause').to.match(variant === 'unset' ? /Could not load the default credentials/ : /does not exist/);
+      });
+    }
+
+    it('a TLS client against a plaintext server: RpcError UNAVAILABLE saying the server does not speak TLS, not retried', async () => {
+      // createSsl() without a CA: the handshake fails against the plaintext server either way.
+      const address = plain.address;
+      const client = new OperationsClient({
+        address,
+        credentials: grpc.credentials.createSsl(),
+        // Node warns (DEP0123) about an IP address as TLS server name; "localhost" could
+        // also resolve to an ::1 that refuses, and grpc-js would report that instead.
+        channelOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+        timeoutMs: 20_000,
+      });
+      try {
+        const error = await client.getOperation({ name: 'operations/x' }).catch((e: unknown) => e) as RpcError;
+        expect(error).to.be.instanceOf(RpcError).with.property('code', UNAVAILABLE);
+        expect(error.message).to.equal(`GetOperation failed with UNAVAILABLE: the server at ${address} does not speak TLS ` +
+          '(the TLS handshake failed: wrong version number). For a plaintext server pass `insecure: true` (`--insecure` in the CLI)');
+        expect(error.attempts, 'retrying cannot make it speak TLS').to.equal(1);
+        expect((error.cause as grpc.ServiceError).details, 'grpc-js\'s error is the cause').to.include('wrong version number');
+        expect(plain.calls).to.have.length(0);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('connection errors lose grpc-js\'s empty "Resolution note:" stub', async () => {
+      const client = new OperationsClient({ address: `127.0.0.1:${await unusedPort()}`, insecure: true, retry: false, timeoutMs: 5_000 });
+      try {
+        const error = await client.getOperation({ name: 'operations/x' }).catch((e: unknown) => e) as RpcError;
+        expect(error).to.be.instanceOf(RpcError);
+        expect(error.message).not.to.match(/Resolution note:\s*$/);
+      } finally {
+        await client.close();
+      }
+    });
   });
 
   describe('credentials and plaintext', () => {

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import protobuf from 'protobufjs';
@@ -151,10 +154,48 @@ describe('any/type-registry', () => {
       }
     });
 
-    it('fromProtoFiles() rejects when a file does not exist', async () => {
-      const error = await TypeRegistry.fromProtoFiles(['no/such/file.proto'], { includeDirs: [PROTOS] })
-        .then(() => undefined, (e: unknown) => e);
-      expect(error).to.be.instanceOf(Error);
+    const rejection = (paths: string[], includeDirs: string[]) =>
+      TypeRegistry.fromProtoFiles(paths, { includeDirs }).then(() => expect.fail('loaded'), (e: unknown) => e as InvalidArgumentError);
+
+    it('fromProtoFiles() with a missing file: InvalidArgumentError naming the file, every place searched and includeDirs', async () => {
+      const error = await rejection([FIXTURE, 'no/such/file.proto'], [PROTOS]);
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect(error.argument).to.equal('paths[1]');
+      expect(error.value).to.equal('no/such/file.proto');
+      expect(error.message).to.include(path.join(PROTOS, 'no/such/file.proto'))
+        .and.include(path.resolve('no/such/file.proto'))
+        .and.include('`includeDirs`');
+      expect((error.cause as NodeJS.ErrnoException).code, 'the fs error is the cause').to.equal('ENOENT');
+    });
+
+    describe('with protos of its own', () => {
+      let dir: string;
+      before(() => {
+        dir = mkdtempSync(path.join(tmpdir(), 'lrc-protos-'));
+        mkdirSync(path.join(dir, 'a'));
+        writeFileSync(path.join(dir, 'a', 'imports.proto'), 'syntax = "proto3";\npackage a;\nimport "b/missing.proto";\nmessage M { int32 x = 1; }\n');
+        writeFileSync(path.join(dir, 'a', 'broken.proto'), 'syntax = "proto3";\npackage a;\nmessage M { int32 x = 1 }\n');
+      });
+      after(() => {
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('a missing import: InvalidArgumentError on includeDirs naming the import, its importer and every place searched', async () => {
+        const error = await rejection(['a/imports.proto'], [dir]);
+        expect(error).to.be.instanceOf(InvalidArgumentError);
+        expect(error.argument).to.equal('options.includeDirs');
+        expect(error.value).to.deep.equal([dir]);
+        expect(error.message).to.include('"b/missing.proto", imported by ' + path.join(dir, 'a', 'imports.proto'))
+          .and.include(path.join(dir, 'b', 'missing.proto'))
+          .and.include(path.join(dir, 'a', 'b', 'missing.proto'));
+      });
+
+      it('a file that does not parse: InvalidArgumentError naming the file and protobufjs\' reason', async () => {
+        const error = await rejection(['a/broken.proto'], [dir]);
+        expect(error).to.be.instanceOf(InvalidArgumentError);
+        expect(error.argument).to.equal('paths');
+        expect(error.message).to.include("illegal token '}'").and.include(path.join(dir, 'a', 'broken.proto'));
+      });
     });
   });
 

@@ -104,6 +104,39 @@ describe('listOperationsAsync (unit)', () => {
     expect(transport.calls).to.have.length(4);
   });
 
+  it('queues overlapping next() calls: seven at once over two pages of three give six items in order, then done', async () => {
+    const transport = pagedTransport({ '': page(['a', 'b', 'c'], 't1'), t1: page(['d', 'e', 'f'], '') });
+    const client = new OperationsClient({ transport });
+    const iterator = client.listOperationsAsync({ name: 'operations' })[Symbol.asyncIterator]();
+    const results = await Promise.all(Array.from({ length: 7 }, () => iterator.next()));
+    expect(results.map((r) => (r.done ? 'done' : r.value.name))).to.deep.equal(['a', 'b', 'c', 'd', 'e', 'f', 'done']);
+    expect(transport.calls, 'each page fetched once').to.have.length(2);
+    expect(await iterator.next(), 'still done afterwards').to.deep.equal({ done: true, value: undefined });
+  });
+
+  it('runs return() after the next() calls pending before it, and ends the listing for the calls after it', async () => {
+    const transport = pagedTransport({ '': page(['a', 'b'], 't1'), t1: page(['c'], '') });
+    const client = new OperationsClient({ transport });
+    const iterator = client.listOperationsAsync({ name: 'operations' })[Symbol.asyncIterator]();
+    const before = [iterator.next(), iterator.next()];
+    const returned = iterator.return!();
+    const after = iterator.next();
+    const results = await Promise.all([...before, returned, after]);
+    expect(results.map((r) => (r.done ? 'done' : r.value.name))).to.deep.equal(['a', 'b', 'done', 'done']);
+    expect(transport.calls, 'no page fetched after return()').to.have.length(1);
+  });
+
+  it('rejects only the overlapping call that met a failed page; the calls queued behind it are done', async () => {
+    const failure = new InvalidArgumentError('x', 1, 'injected');
+    const transport = new FakeTransport().on('listOperations', () => { throw failure; });
+    const client = new OperationsClient({ transport, retry: false });
+    const iterator = client.listOperationsAsync({ name: 'operations' })[Symbol.asyncIterator]();
+    const results = await Promise.allSettled([iterator.next(), iterator.next()]);
+    expect(results[0]).to.deep.equal({ status: 'rejected', reason: failure });
+    expect(results[1]).to.deep.equal({ status: 'fulfilled', value: { done: true, value: undefined } });
+    expect(transport.calls).to.have.length(1);
+  });
+
   it('validates the request synchronously and byPage settings when iteration starts', async () => {
     const client = new OperationsClient({ transport: new FakeTransport() });
     expect(() => client.listOperationsAsync({ name: 'operations', pageSize: -3 })).to.throw(InvalidArgumentError, 'request.pageSize');

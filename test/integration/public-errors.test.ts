@@ -1,0 +1,354 @@
+/**
+ * Typed errors everywhere (issue 9, item 13): every public entry point of
+ * `longrunning-client` and `longrunning-client/testing` rejects (or throws) only with a
+ * `LongRunningError` or the caller's own abort reason. Every public member (enumerated
+ * from the barrels, so a new one fails the completeness test until it is added to
+ * MEMBERS) is called
+ * - with junk in each argument position (the other arguments valid),
+ * and every member that sends RPCs also
+ * - against an unreachable address (a loopback port where nothing listens),
+ * - with an already aborted signal,
+ * - after `close()`,
+ * - against a server that answers every RPC with an error.
+ * Whatever a call returns is driven to the end: promises awaited, async iterables
+ * iterated, observables subscribed.
+ */
+import { expect } from 'chai';
+import net from 'node:net';
+import protobuf from 'protobufjs';
+import { isObservable } from 'rxjs';
+import * as api from '../../src/index.js';
+import * as testing from '../../src/testing.js';
+import {
+  GrpcOperationsTransport, LongRunningError, OperationsClient, TypeRegistry, codeName, typeNameOf,
+  type LongRunningOperation, type Operation,
+} from '../../src/index.js';
+import { InMemoryOperationsServer } from '../../src/testing.js';
+
+type Scenario = 'bad input' | 'unreachable' | 'aborted' | 'closed' | 'server errors';
+const NETWORK_SCENARIOS: readonly Scenario[] = ['unreachable', 'aborted', 'closed', 'server errors'];
+
+interface Env {
+  readonly scenario: Scenario;
+  /** The healthy server ('bad input', and the server's own members). */
+  readonly server: InMemoryOperationsServer;
+  /** The client for this scenario: healthy, unreachable, closed, or of the failing server. */
+  readonly client: OperationsClient;
+  readonly transport: GrpcOperationsTransport;
+  /** An operation name: running on the healthy server, unknown elsewhere. */
+  readonly name: string;
+  /** A handle of `client` on `name`, whose waits are bounded. */
+  readonly handle: LongRunningOperation;
+  /** Call options: `{ signal }` (aborted) in 'aborted', else empty. */
+  readonly options: { signal?: AbortSignal };
+  readonly abortReason: unknown;
+  /** A transport call's options: a deadline a few seconds out, and the signal. */
+  readonly transportOptions: () => { deadline: number; signal?: AbortSignal };
+}
+
+interface Member {
+  /** Valid arguments; each position is replaced by junk in turn. */
+  readonly valid: (env: Env) => unknown[];
+  readonly call: (env: Env, args: unknown[]) => unknown;
+  /** Sends RPCs: also run in the network scenarios. */
+  readonly rpc?: boolean;
+}
+
+const WAIT_BOUND = { timeoutMs: 1_500 };
+const JUNK: readonly unknown[] = [
+  undefined, null, 0, -1, Number.NaN, Infinity, '', 'junk', '\u0000', true, {}, [], () => undefined,
+  Symbol('junk'), 10n, { name: 42, timeoutMs: 'soon', signal: 'abort', pageSize: -1, deadline: 'soon', metadata: { 'x-k': 5 } },
+  { name: 'operations/x', deadline: Date.now() + 1_000, metadata: { 'Bad Key': '\n' } },
+];
+
+/** Every public member and how to call it. Keys: `Class#member`, `Class.static`, `new Class`, `function`. */
+const MEMBERS: Record<string, Member> = {
+  // --- transport ------------------------------------------------------------------------------
+  'new GrpcOperationsTransport': { valid: (e) => [{ address: e.server.address, insecure: true }], call: (_e, a) => new GrpcOperationsTransport(...(a as [never])) },
+  'GrpcOperationsTransport#target': { valid: () => [], call: (e) => e.transport.target },
+  'GrpcOperationsTransport#plaintext': { valid: () => [], call: (e) => e.transport.plaintext },
+  'GrpcOperationsTransport#getOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.transport.getOperation(...(a as [never, never])) },
+  'GrpcOperationsTransport#listOperations': { rpc: true, valid: (e) => [{ name: 'operations' }, e.transportOptions()], call: (e, a) => e.transport.listOperations(...(a as [never, never])) },
+  'GrpcOperationsTransport#cancelOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.transport.cancelOperation(...(a as [never, never])) },
+  'GrpcOperationsTransport#deleteOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.transport.deleteOperation(...(a as [never, never])) },
+  'GrpcOperationsTransport#waitOperation': { rpc: true, valid: (e) => [{ name: e.name, timeoutMs: 20 }, e.transportOptions()], call: (e, a) => e.transport.waitOperation(...(a as [never, never])) },
+  'GrpcOperationsTransport#close': { valid: () => [], call: (e) => e.transport.close() },
+
+  // --- client ---------------------------------------------------------------------------------
+  'new OperationsClient': { valid: (e) => [{ address: e.server.address, insecure: true }], call: (_e, a) => new OperationsClient(...(a as [never])) },
+  'OperationsClient#getOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.options], call: (e, a) => e.client.getOperation(...(a as [never, never])) },
+  'OperationsClient#listOperations': { rpc: true, valid: (e) => [{ name: 'operations' }, e.options], call: (e, a) => e.client.listOperations(...(a as [never, never])) },
+  'OperationsClient#listOperationsAsync': { rpc: true, valid: (e) => [{ name: 'operations' }, e.options], call: (e, a) => e.client.listOperationsAsync(...(a as [never, never])) },
+  'OperationsClient#listOperationsAsync().byPage': { rpc: true, valid: () => [{ pageSize: 2 }], call: (e, a) => e.client.listOperationsAsync({ name: 'operations' }, e.options).byPage(...(a as [never])) },
+  'OperationsClient#cancelOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.options], call: (e, a) => e.client.cancelOperation(...(a as [never, never])) },
+  'OperationsClient#deleteOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.options], call: (e, a) => e.client.deleteOperation(...(a as [never, never])) },
+  'OperationsClient#waitOperation': { rpc: true, valid: (e) => [{ name: e.name, timeoutMs: 20 }, e.options], call: (e, a) => e.client.waitOperation(...(a as [never, never])) },
+  'OperationsClient#operation': { valid: (e) => [e.name, { polling: { totalTimeoutMs: 1_000 } }], call: (e, a) => e.client.operation(...(a as [never, never])) },
+  'OperationsClient#resume': { valid: (e) => [{ version: 1, name: e.name }], call: (e, a) => e.client.resume(...(a as [never])) },
+  'OperationsClient#close': { valid: () => [], call: (e) => e.client.close() },
+  'OperationsClient#closed': { valid: () => [], call: (e) => e.client.closed },
+
+  // --- operation handle -----------------------------------------------------------------------
+  'LongRunningOperation#name': { valid: () => [], call: (e) => e.handle.name },
+  'LongRunningOperation#latest': { valid: () => [], call: (e) => e.handle.latest },
+  'LongRunningOperation#promise': { rpc: true, valid: (e) => [{ ...WAIT_BOUND, ...e.options }], call: (e, a) => e.handle.promise(...(a as [never])) },
+  'LongRunningOperation#poll': { rpc: true, valid: (e) => [e.options], call: (e, a) => e.handle.poll(...(a as [never])) },
+  'LongRunningOperation#cancel': { rpc: true, valid: (e) => [e.options], call: (e, a) => e.handle.cancel(...(a as [never])) },
+  'LongRunningOperation#delete': { rpc: true, valid: (e) => [e.options], call: (e, a) => e.handle.delete(...(a as [never])) },
+  'LongRunningOperation#toJSON': { valid: () => [], call: (e) => e.handle.toJSON() },
+  'LongRunningOperation#state$': { rpc: true, valid: () => [], call: (e) => e.handle.state$ },
+  'LongRunningOperation#metadata$': { rpc: true, valid: () => [], call: (e) => e.handle.metadata$ },
+
+  // --- Any unpacking --------------------------------------------------------------------------
+  'new TypeRegistry': { valid: () => [undefined], call: (_e, a) => new TypeRegistry(...(a as [never])) },
+  'TypeRegistry.empty': { valid: () => [], call: () => TypeRegistry.empty() },
+  'TypeRegistry.fromRoot': { valid: () => [new protobuf.Root()], call: (_e, a) => TypeRegistry.fromRoot(...(a as [never])) },
+  'TypeRegistry.fromProtoFiles': { valid: () => [['google/rpc/status.proto'], { includeDirs: [] }], call: (_e, a) => TypeRegistry.fromProtoFiles(...(a as [never, never])) },
+  'TypeRegistry#has': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().has(...(a as [never])) },
+  'TypeRegistry#unpack': { valid: () => [TypeRegistry.empty().pack('google.protobuf.Struct', {}), 'google.protobuf.Struct'], call: (_e, a) => TypeRegistry.empty().unpack(...(a as [never, never])) },
+  'TypeRegistry#pack': { valid: () => ['google.protobuf.Struct', { a: 1 }], call: (_e, a) => TypeRegistry.empty().pack(...(a as [never, never])) },
+  'TypeRegistry#operationInfo': { valid: () => ['google.longrunning.Operations.GetOperation'], call: (_e, a) => TypeRegistry.empty().operationInfo(...(a as [never])) },
+  typeNameOf: { valid: () => ['type.googleapis.com/google.rpc.Status'], call: (_e, a) => typeNameOf(...(a as [never])) },
+  codeName: { valid: () => [14], call: (_e, a) => codeName(...(a as [never])) },
+
+  // --- the embedded server --------------------------------------------------------------------
+  'InMemoryOperationsServer.start': { valid: () => [{}], call: (_e, a) => InMemoryOperationsServer.start(...(a as [never])) },
+  'InMemoryOperationsServer#address': { valid: () => [], call: (e) => e.server.address },
+  'InMemoryOperationsServer#port': { valid: () => [], call: (e) => e.server.port },
+  'InMemoryOperationsServer#createOperation': { valid: () => [{}], call: (e, a) => e.server.createOperation(...(a as [never])) },
+  'InMemoryOperationsServer#setMetadata': { valid: (e) => [e.name, TypeRegistry.empty().pack('google.protobuf.Struct', {})], call: (e, a) => e.server.setMetadata(...(a as [never, never])) },
+  'InMemoryOperationsServer#complete': { valid: (e) => [e.name], call: (e, a) => e.server.complete(...(a as [never])) },
+  'InMemoryOperationsServer#fail': { valid: (e) => [e.name, { code: 9 }], call: (e, a) => e.server.fail(...(a as [never, never])) },
+  'InMemoryOperationsServer#get': { valid: (e) => [e.name], call: (e, a) => e.server.get(...(a as [never])) },
+  'InMemoryOperationsServer#operations': { valid: () => [], call: (e) => e.server.operations },
+  'InMemoryOperationsServer#pendingWaits': { valid: () => [], call: (e) => e.server.pendingWaits },
+  'InMemoryOperationsServer#script': { valid: (e) => [e.name, [{ afterMs: 1, done: true }]], call: (e, a) => e.server.script(...(a as [never, never])) },
+  'InMemoryOperationsServer#failNext': { valid: () => ['GetOperation', { code: 14 }, 1], call: (e, a) => e.server.failNext(...(a as [never, never, never])) },
+  'InMemoryOperationsServer#override': { valid: () => ['GetOperation', undefined], call: (e, a) => e.server.override(...(a as [never, never])) },
+  'InMemoryOperationsServer#setFaults': { valid: () => [undefined], call: (e, a) => e.server.setFaults(...(a as [never])) },
+  'InMemoryOperationsServer#setUnreachable': { valid: () => [['operations/zone-b']], call: (e, a) => e.server.setUnreachable(...(a as [never])) },
+  'InMemoryOperationsServer#calls': { valid: () => [], call: (e) => e.server.calls },
+  'InMemoryOperationsServer#clearCalls': { valid: () => [], call: (e) => e.server.clearCalls() },
+  'InMemoryOperationsServer#stop': { valid: () => [], call: (e) => e.server.stop() },
+};
+
+/**
+ * Members deliberately not called, with the reason. Error constructors build errors,
+ * they do not report them; the handle's and the server's constructors are not public
+ * (`@internal`, private: made by `client.operation()` and `start()`).
+ */
+const NOT_CALLED = new Map<string, string>([
+  ...Object.entries(api).filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error || value === LongRunningError)
+    .map(([name]) => [`new ${name}`, 'an error class'] as [string, string]),
+  ['new LongRunningOperation', '@internal constructor: handles come from client.operation() / resume()'],
+  ['new InMemoryOperationsServer', 'private constructor: servers come from start()'],
+]);
+
+const isClass = (value: unknown): value is abstract new (...args: never[]) => unknown =>
+  typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
+
+/** The public surface as the barrels export it, plus instance fields seen on live instances. */
+function publicSurface(instances: ReadonlyMap<string, object>): string[] {
+  const surface: string[] = [];
+  for (const [exportName, value] of [...Object.entries(api), ...Object.entries(testing)]) {
+    if (typeof value !== 'function') continue;
+    if (!isClass(value)) {
+      surface.push(exportName);
+      continue;
+    }
+    surface.push(`new ${exportName}`);
+    for (const key of Object.getOwnPropertyNames(value)) {
+      if (!['length', 'name', 'prototype'].includes(key)) surface.push(`${exportName}.${key}`);
+    }
+    for (const key of Object.getOwnPropertyNames(value.prototype)) {
+      if (key !== 'constructor') surface.push(`${exportName}#${key}`);
+    }
+    const instance = instances.get(exportName);
+    if (instance !== undefined) {
+      for (const key of Object.keys(instance)) surface.push(`${exportName}#${key}`);
+    }
+  }
+  return surface;
+}
+
+/** A loopback port where nothing listens: bound, read, closed. */
+async function unusedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+const SETTLE_BOUND_MS = 8_000;
+const HUNG = Symbol('hung');
+
+/** Drives whatever a call returned to its end; resolves with what it ended in (`undefined` when fine). */
+async function outcomeOf(run: () => unknown, closables: Array<{ close?: () => unknown; stop?: () => unknown }>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<typeof HUNG>((resolve) => {
+    timer = setTimeout(() => resolve(HUNG), SETTLE_BOUND_MS);
+  });
+  const drive = async (): Promise<unknown> => {
+    const value = run();
+    const result = value instanceof Promise ? await value : value;
+    if (result instanceof OperationsClient || result instanceof GrpcOperationsTransport || result instanceof InMemoryOperationsServer) {
+      closables.push(result);
+    }
+    if (isObservable(result)) {
+      await new Promise<void>((resolve, reject) => {
+        result.subscribe({ error: reject, complete: resolve });
+      });
+    } else if (typeof result === 'object' && result !== null && Symbol.asyncIterator in result) {
+      let items = 0;
+      for await (const item of result as AsyncIterable<unknown>) {
+        void item;
+        if (++items > 100) break;
+      }
+    }
+    return undefined;
+  };
+  try {
+    return await Promise.race([drive().catch((error: unknown) => ({ error })), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Finding { member: string; scenario: Scenario; args: string; outcome: string }
+
+const describeArg = (value: unknown): string => {
+  if (typeof value === 'symbol' || typeof value === 'bigint' || typeof value === 'function') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+};
+
+describe('typed errors from every public entry point (integration)', function () {
+  this.timeout(300_000);
+  let deadPort: number;
+
+  before(async () => {
+    deadPort = await unusedPort();
+  });
+
+  it('MEMBERS covers the whole public surface of both entry points, and nothing else', async () => {
+    const server = await InMemoryOperationsServer.start();
+    const client = new OperationsClient({ address: server.address, insecure: true });
+    try {
+      const instances = new Map<string, object>([
+        ['LongRunningOperation', client.operation('operations/x')],
+        ['InMemoryOperationsServer', server],
+        ['OperationsClient', client],
+        ['TypeRegistry', TypeRegistry.empty()],
+        ['GrpcOperationsTransport', new GrpcOperationsTransport({ address: server.address, insecure: true })],
+      ]);
+      await (instances.get('GrpcOperationsTransport') as GrpcOperationsTransport).close();
+      const surface = publicSurface(instances).filter((member) => !NOT_CALLED.has(member));
+      const covered = Object.keys(MEMBERS).filter((member) => !member.includes('()'));
+      expect(surface.filter((member) => !covered.includes(member)), 'public members this test does not call: add them to MEMBERS').to.deep.equal([]);
+      expect(covered.filter((member) => !surface.includes(member)), 'MEMBERS no longer public').to.deep.equal([]);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  /** Runs `member` in `scenario` with each argument list; collects every outcome that is not allowed. */
+  async function probe(memberName: string, scenario: Scenario, argLists: (env: Env) => unknown[][]): Promise<Finding[]> {
+    const member = MEMBERS[memberName];
+    const findings: Finding[] = [];
+    const server = await InMemoryOperationsServer.start();
+    const failing = scenario === 'server errors' ? await InMemoryOperationsServer.start() : undefined;
+    if (failing) {
+      for (const method of ['GetOperation', 'ListOperations', 'CancelOperation', 'DeleteOperation', 'WaitOperation'] as const) {
+        failing.override(method, () => ({ status: { code: 7, message: 'permission denied by the test server' } }));
+      }
+    }
+    const address = scenario === 'unreachable' ? `127.0.0.1:${deadPort}` : (failing ?? server).address;
+    const controller = new AbortController();
+    const abortReason = new Error('the caller aborted');
+    controller.abort(abortReason);
+    const closables: Array<{ close?: () => unknown; stop?: () => unknown }> = [];
+    try {
+      const count = argLists(makeEnv(server, address, scenario, controller.signal, abortReason, closables)).length;
+      for (let index = 0; index < count; index++) {
+        // A fresh client per call: one call's close() or handle state must not decide the next.
+        const env = makeEnv(server, address, scenario, controller.signal, abortReason, closables);
+        const args = argLists(env)[index];
+        if (scenario === 'closed') await env.client.close();
+        if (scenario === 'closed') await env.transport.close();
+        const outcome = await outcomeOf(() => member.call(env, args), closables);
+        if (outcome === undefined) {
+          // Unreachable, aborted, closed or failing: an RPC member cannot succeed.
+          if (scenario !== 'bad input') findings.push({ member: memberName, scenario, args: args.map(describeArg).join(', '), outcome: 'no error' });
+          continue;
+        }
+        const error = outcome === HUNG ? HUNG : (outcome as { error: unknown }).error;
+        const allowed = error instanceof LongRunningError || (scenario === 'aborted' && error === abortReason);
+        if (!allowed) {
+          findings.push({
+            member: memberName,
+            scenario,
+            args: args.map(describeArg).join(', '),
+            outcome: error === HUNG ? `did not settle within ${SETTLE_BOUND_MS} ms`
+              : `${error instanceof Error ? error.constructor.name : typeof error}: ${String((error as Error)?.message ?? error)}`,
+          });
+        }
+      }
+    } finally {
+      for (const closable of closables.splice(0)) await Promise.resolve(closable.close?.() ?? closable.stop?.()).catch(() => undefined);
+      await server.stop();
+      await failing?.stop();
+    }
+    return findings;
+  }
+
+  function makeEnv(
+    server: InMemoryOperationsServer, address: string, scenario: Scenario, signal: AbortSignal, abortReason: unknown,
+    closables: Array<{ close?: () => unknown }>,
+  ): Env {
+    const healthy = scenario === 'bad input';
+    const client = new OperationsClient({ address, insecure: true, timeoutMs: 3_000, retry: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const transport = new GrpcOperationsTransport({ address, insecure: true });
+    closables.push(client, transport);
+    const name = healthy ? server.createOperation() : 'operations/unknown';
+    // Bad input: a done handle (no wait can hang); elsewhere a running one with bounded waits.
+    const given: Operation = { name: 'operations/given', done: true, response: TypeRegistry.empty().pack('google.protobuf.Struct', {}) };
+    const handle = healthy ? client.operation(given) : client.operation(name, { polling: { totalTimeoutMs: 1_000, initialDelayMs: 50 } });
+    const options = scenario === 'aborted' ? { signal } : {};
+    return {
+      scenario, server, client, transport, name, handle, options, abortReason,
+      transportOptions: () => ({ deadline: Date.now() + 3_000, ...options }),
+    };
+  }
+
+  const junkArgLists = (member: Member) => (env: Env): unknown[][] => {
+    const valid = member.valid(env);
+    const positions = Math.max(valid.length, 1);
+    const lists: unknown[][] = [];
+    for (let position = 0; position < positions; position++) {
+      for (const junk of JUNK) {
+        const args = [...valid];
+        args[position] = junk;
+        lists.push(args);
+      }
+    }
+    return lists;
+  };
+
+  for (const memberName of Object.keys(MEMBERS)) {
+    it(`${memberName}: junk in each argument gives a LongRunningError or a result`, async () => {
+      expect(await probe(memberName, 'bad input', junkArgLists(MEMBERS[memberName]))).to.deep.equal([]);
+    });
+    if (MEMBERS[memberName].rpc) {
+      for (const scenario of NETWORK_SCENARIOS) {
+        it(`${memberName}: ${scenario} gives a LongRunningError${scenario === 'aborted' ? ' or the abort reason' : ''}`, async () => {
+          expect(await probe(memberName, scenario, (env) => [MEMBERS[memberName].valid(env)])).to.deep.equal([]);
+        });
+      }
+    }
+  }
+});
