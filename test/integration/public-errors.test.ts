@@ -23,7 +23,7 @@ import {
   GrpcOperationsTransport, LongRunningError, OperationsClient, TypeRegistry, codeName, typeNameOf,
   type LongRunningOperation, type Operation,
 } from '../../src/index.js';
-import { InMemoryOperationsServer } from '../../src/testing.js';
+import { InMemoryOperationsServer, seededRandom } from '../../src/testing.js';
 
 type Scenario = 'bad input' | 'unreachable' | 'aborted' | 'closed' | 'server errors';
 const NETWORK_SCENARIOS: readonly Scenario[] = ['unreachable', 'aborted', 'closed', 'server errors'];
@@ -67,6 +67,7 @@ const MEMBERS: Record<string, Member> = {
   'new GrpcOperationsTransport': { valid: (e) => [{ address: e.server.address, insecure: true }], call: (_e, a) => new GrpcOperationsTransport(...(a as [never])) },
   'GrpcOperationsTransport#target': { valid: () => [], call: (e) => e.transport.target },
   'GrpcOperationsTransport#plaintext': { valid: () => [], call: (e) => e.transport.plaintext },
+  'GrpcOperationsTransport#channelOptions': { valid: () => [], call: (e) => e.transport.channelOptions },
   'GrpcOperationsTransport#getOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.transport.getOperation(...(a as [never, never])) },
   'GrpcOperationsTransport#listOperations': { rpc: true, valid: (e) => [{ name: 'operations' }, e.transportOptions()], call: (e, a) => e.transport.listOperations(...(a as [never, never])) },
   'GrpcOperationsTransport#cancelOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.transport.cancelOperation(...(a as [never, never])) },
@@ -113,6 +114,7 @@ const MEMBERS: Record<string, Member> = {
 
   // --- the embedded server --------------------------------------------------------------------
   'InMemoryOperationsServer.start': { valid: () => [{}], call: (_e, a) => InMemoryOperationsServer.start(...(a as [never])) },
+  'seededRandom': { valid: () => [42], call: (_e, a) => seededRandom(...(a as [never])) },
   'InMemoryOperationsServer#address': { valid: () => [], call: (e) => e.server.address },
   'InMemoryOperationsServer#port': { valid: () => [], call: (e) => e.server.port },
   'InMemoryOperationsServer#createOperation': { valid: () => [{}], call: (e, a) => e.server.createOperation(...(a as [never])) },
