@@ -3,14 +3,16 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * A small seeded pseudo-random generator (mulberry32): the same seed gives the same
  * sequence of numbers in [0, 1), so a run with random faults can be replayed. Meant for
  * `FaultOptions.random`; it is not suitable for anything secret.
  *
- * @param seed - any number; its low 32 bits are used.
+ * @param seed - any finite number; its low 32 bits are used.
  * @returns a function returning the next number of the sequence, in [0, 1).
+ * @throws {@link longrunning-client!InvalidArgumentError | InvalidArgumentError} when `seed` is not a finite number.
  * @example
  * ```ts
  * import { InMemoryOperationsServer, seededRandom } from 'longrunning-client/testing';
@@ -19,6 +21,7 @@
  * ```
  */
 export function seededRandom(seed: number): () => number {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new InvalidArgumentError('seed', seed, 'a finite number');
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

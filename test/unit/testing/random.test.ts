@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { InvalidArgumentError } from '../../../src/errors.js';
 import { seededRandom } from '../../../src/testing/random.js';
 
 describe('seededRandom', () => {
@@ -16,4 +17,10 @@ describe('seededRandom', () => {
     expect(take(seededRandom(1), 5)).to.not.deep.equal(take(seededRandom(2), 5));
     expect(take(seededRandom(2 ** 32 + 7), 5)).to.deep.equal(take(seededRandom(7), 5));
   });
+
+  for (const seed of [Number.NaN, Infinity, '7', 7n, undefined]) {
+    it(`rejects the seed ${String(seed)} with an InvalidArgumentError naming it`, () => {
+      expect(() => seededRandom(seed as never)).to.throw(InvalidArgumentError, 'seed');
+    });
+  }
 });
