@@ -13,6 +13,8 @@ export interface HeldClock extends Clock {
   readonly requested: number[];
   /** How many held sleeps are pending. */
   readonly pending: number;
+  /** Whether a real (not held) sleep is under way: the poll loop between two polls. */
+  readonly sleeping: boolean;
   /** Ends the pending held sleeps as if their time had come; returns how many. */
   fire(): number;
 }
@@ -20,15 +22,24 @@ export interface HeldClock extends Clock {
 export function heldClock(held: readonly number[]): HeldClock {
   const pending = new Set<() => void>();
   const requested: number[] = [];
+  let sleeping = 0;
   return {
     requested,
     get pending() {
       return pending.size;
     },
+    get sleeping() {
+      return sleeping > 0;
+    },
     now: () => systemClock.now(),
     sleep(ms, signal) {
       requested.push(ms);
-      if (!held.includes(ms)) return systemClock.sleep(ms, signal);
+      if (!held.includes(ms)) {
+        sleeping++;
+        return systemClock.sleep(ms, signal).finally(() => {
+          sleeping--;
+        });
+      }
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
           reject(signal.reason);

@@ -9,8 +9,8 @@ import type { Subscription } from 'rxjs';
 import { TypeRegistry } from '../../src/any/type-registry.js';
 import { OperationsClient } from '../../src/client/operations-client.js';
 import type { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
-import { systemClock, type Clock } from '../../src/time/clock.js';
 import type { PollingOptions } from '../../src/types.js';
+import { heldClock, type HeldClock } from './held-clock.js';
 
 /** What ends the wait. */
 export type LifecycleEvent =
@@ -68,60 +68,11 @@ export const RELEASE_LIMIT_MS = 10_000;
 const FAILED_PRECONDITION = 9;
 
 /**
- * The SDK's clock in these scenarios: real time and real poll sleeps, except the
- * timeouts' sleeps ({@link TIMEOUT_MS}), which wait for `fireTimeouts()`.
+ * A client as the scenarios need it: no retries, and a clock with real time and real
+ * poll sleeps, except the timeouts' sleeps ({@link TIMEOUT_MS}), which wait for `fire()`.
  */
-export interface LifecycleClock extends Clock {
-  /** Whether a real sleep (the poll loop between two polls) is under way. */
-  readonly sleeping: boolean;
-  /** Fires the pending timeouts now; returns how many there were. */
-  fireTimeouts(): number;
-}
-
-export function lifecycleClock(): LifecycleClock {
-  const timeouts = new Set<() => void>();
-  let sleeping = 0;
-  return {
-    get sleeping() {
-      return sleeping > 0;
-    },
-    now: () => systemClock.now(),
-    sleep(ms, signal) {
-      if (ms !== TIMEOUT_MS) {
-        sleeping++;
-        return systemClock.sleep(ms, signal).finally(() => {
-          sleeping--;
-        });
-      }
-      return new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) {
-          reject(signal.reason);
-          return;
-        }
-        const onAbort = () => {
-          timeouts.delete(fire);
-          reject(signal!.reason);
-        };
-        const fire = () => {
-          timeouts.delete(fire);
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        timeouts.add(fire);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
-    fireTimeouts() {
-      const pending = [...timeouts];
-      for (const fire of pending) fire();
-      return pending.length;
-    },
-  };
-}
-
-/** A client as the scenarios need it: no retries, and a {@link lifecycleClock}. */
-export function lifecycleClient(server: InMemoryOperationsServer): { client: OperationsClient; clock: LifecycleClock } {
-  const clock = lifecycleClock();
+export function lifecycleClient(server: InMemoryOperationsServer): { client: OperationsClient; clock: HeldClock } {
+  const clock = heldClock([TIMEOUT_MS]);
   return { client: new OperationsClient({ address: server.address, insecure: true, retry: false, clock }), clock };
 }
 
@@ -152,7 +103,7 @@ function errorName(error: unknown): string {
  */
 export async function runLifecycle(
   server: InMemoryOperationsServer,
-  { client, clock }: { client: OperationsClient; clock: LifecycleClock },
+  { client, clock }: { client: OperationsClient; clock: HeldClock },
   event: LifecycleEvent,
   phase: LoopPhase,
   quietMs = 200,
@@ -279,7 +230,7 @@ export async function runLifecycle(
       break;
     case 'total-timeout':
     case 'promise-timeout':
-      if (clock.fireTimeouts() !== 1) throw new Error(`${event}: expected one pending timeout to fire`);
+      if (clock.fire() !== 1) throw new Error(`${event}: expected one pending timeout to fire`);
       break;
   }
   // A held GetOperation answers once the operation is finished; otherwise it stays held

@@ -14,7 +14,6 @@
  * iterated, observables subscribed.
  */
 import { expect } from 'chai';
-import net from 'node:net';
 import protobuf from 'protobufjs';
 import { isObservable } from 'rxjs';
 import * as api from '../../src/index.js';
@@ -24,6 +23,7 @@ import {
   type LongRunningOperation, type Operation,
 } from '../../src/index.js';
 import { InMemoryOperationsServer, seededRandom } from '../../src/testing.js';
+import { closedPort } from '../helpers/network.js';
 
 type Scenario = 'bad input' | 'unreachable' | 'aborted' | 'closed' | 'server errors';
 const NETWORK_SCENARIOS: readonly Scenario[] = ['unreachable', 'aborted', 'closed', 'server errors'];
@@ -173,15 +173,6 @@ function publicSurface(instances: ReadonlyMap<string, object>): string[] {
   return surface;
 }
 
-/** A loopback port where nothing listens: bound, read, closed. */
-async function unusedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 const SETTLE_BOUND_MS = 8_000;
 const HUNG = Symbol('hung');
 
@@ -233,7 +224,7 @@ describe('typed errors from every public entry point (integration)', function ()
   let deadPort: number;
 
   before(async () => {
-    deadPort = await unusedPort();
+    deadPort = await closedPort();
   });
 
   it('MEMBERS covers the whole public surface of both entry points, and nothing else', async () => {

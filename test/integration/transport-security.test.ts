@@ -7,7 +7,6 @@ import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,18 +15,11 @@ import { OperationsClient } from '../../src/client/operations-client.js';
 import { InvalidArgumentError, RpcError } from '../../src/errors.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import { CHILD_DEADLINE_MS, childrenTimeoutMs } from '../helpers/children.js';
+import { closedPort } from '../helpers/network.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** A loopback port where nothing listens: bound, read, closed. */
-async function unusedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 const UNAVAILABLE = 14;
 
 /** Runs a TypeScript child script with tsx; resolves its stdout, rejects on a non-zero exit. */
@@ -206,7 +198,7 @@ describe('transport security (integration)', function () {
     });
 
     it('connection errors lose grpc-js\'s empty "Resolution note:" stub', async () => {
-      const client = new OperationsClient({ address: `127.0.0.1:${await unusedPort()}`, insecure: true, retry: false, timeoutMs: 5_000 });
+      const client = new OperationsClient({ address: `127.0.0.1:${await closedPort()}`, insecure: true, retry: false, timeoutMs: 5_000 });
       try {
         const error = await client.getOperation({ name: 'operations/x' }).catch((e: unknown) => e) as RpcError;
         expect(error).to.be.instanceOf(RpcError);
