@@ -124,3 +124,25 @@ export function checkName(value: unknown, argument: string, kind: NameKind): str
   }
   return value as string;
 }
+
+/**
+ * A number >= min (and <= max), or undefined. Finite unless `allowInfinity`: timeouts
+ * accept `Infinity` (and any huge number) as "no limit"; NaN never passes.
+ * @internal
+ */
+export function checkNumber(
+  value: unknown,
+  argument: string,
+  range: { min: number; max?: number; integer?: boolean; allowInfinity?: boolean },
+): number | undefined {
+  if (value === undefined) return undefined;
+  const { min, integer = false, allowInfinity = false } = range;
+  const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
+  if (typeof value !== 'number' || Number.isNaN(value) || (!allowInfinity && !Number.isFinite(value)) ||
+    value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new InvalidArgumentError(argument, value, allowInfinity
+      ? `a number from ${min} to Infinity (no limit)`
+      : `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -25,9 +25,10 @@ import { CLIENT_DEFAULTS, type ResolvedRetryOptions } from './defaults.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
 import { callWithRetry } from './retry.js';
 import {
-  checkBoolean, checkCollectionName, checkMetadata, checkNumber, checkObject, checkOperationName,
+  checkBoolean, checkCollectionName, checkMetadata, checkObject, checkOperationName,
   checkSignal, checkString, CREDENTIAL_METADATA_KEYS, resolveRetry,
 } from './validate.js';
+import { checkNumber } from '../validation.js';
 
 /**
  * How to build an {@link OperationsClient}: where the server is and how to reach it

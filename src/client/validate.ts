@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { RetryOptions } from '../types.js';
-import { checkName } from '../validation.js';
+import { checkName, checkNumber } from '../validation.js';
 import { CLIENT_DEFAULTS, type ResolvedRetryOptions } from './defaults.js';
 
 /** A non-empty operation name, by the one name rule of `src/validation.ts`. @internal */
@@ -29,28 +29,6 @@ export function checkObject<T extends object>(value: unknown, argument: string, 
     throw new InvalidArgumentError(argument, value, optional ? 'an object or undefined' : 'an object');
   }
   return value as T;
-}
-
-/**
- * A number >= min (and <= max), or undefined. Finite unless `allowInfinity`: timeouts
- * accept `Infinity` (and any huge number) as "no limit"; NaN never passes.
- * @internal
- */
-export function checkNumber(
-  value: unknown,
-  argument: string,
-  range: { min: number; max?: number; integer?: boolean; allowInfinity?: boolean },
-): number | undefined {
-  if (value === undefined) return undefined;
-  const { min, integer = false, allowInfinity = false } = range;
-  const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
-  if (typeof value !== 'number' || Number.isNaN(value) || (!allowInfinity && !Number.isFinite(value)) ||
-    value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(argument, value, allowInfinity
-      ? `a number from ${min} to Infinity (no limit)`
-      : `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`);
-  }
-  return value;
 }
 
 /** A string or undefined. @internal */

@@ -10,7 +10,6 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { TypeRegistry } from '../any/type-registry.js';
-import { checkNumber } from '../client/validate.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
@@ -19,6 +18,7 @@ import { pollUntilDone, type OperationRpcs, type WaitInFlight } from '../poller/
 import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';
 import type { CallOptions, Operation, OperationSnapshot, PollingOptions, Status } from '../types.js';
+import { checkNumber } from '../validation.js';
 import type { ResumeToken } from './resume-token.js';
 import { sameAny, sameOperation } from './snapshot.js';
 

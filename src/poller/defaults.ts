@@ -5,9 +5,9 @@
  * @internal
  * @module
  */
-import { checkNumber } from '../client/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PollingOptions } from '../types.js';
+import { checkNumber } from '../validation.js';
 
 /** Polling options with every field resolved. @internal */
 export interface ResolvedPolling {
