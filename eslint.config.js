@@ -2,6 +2,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * A flat-config block that forbids `files` from importing the given folders of src/
+ * (or `index` for the public barrel): `../client/x.js`, `../../src/client/x.js` alike.
+ */
+function layer(files, name, forbidden) {
+  const patterns = forbidden.map((folder) => ({
+    regex: folder === 'index' ? '(^|/)\\.\\./index\\.js$'
+      : folder === 'testing.js' ? '(^|/)\\.\\./testing\\.js$'
+        : `(^|/)\\.\\./${folder}/`,
+    message: `${name} must not import ${folder === 'index' ? 'the public barrel' : folder}: see DEVELOPERS.md, "Layout and data flow".`,
+  }));
+  return [{ files, rules: { 'no-restricted-imports': ['error', { patterns }] } }];
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'docs/api/', 'coverage/', 'node_modules/'] },
   js.configs.recommended,
@@ -19,6 +33,15 @@ export default tseslint.config(
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
     },
   },
+  // The layering of src/ (DEVELOPERS.md "Layout and data flow"): an import against it
+  // fails the lint. Each layer lists the folders it must not import.
+  ...layer(['src/errors.ts', 'src/types.ts', 'src/validation.ts', 'src/time/**', 'src/any/**', 'src/options/**'],
+    'a leaf', ['transport', 'client', 'poller', 'operation', 'testing', 'cli', 'index', 'testing.js']),
+  ...layer(['src/transport/**'], 'the transport', ['client', 'poller', 'operation', 'testing', 'cli', 'index']),
+  ...layer(['src/poller/**'], 'the poller', ['transport', 'client', 'operation', 'testing', 'cli', 'index']),
+  ...layer(['src/operation/**'], 'the operation handle', ['transport', 'client', 'testing', 'cli', 'index']),
+  ...layer(['src/client/**'], 'the client', ['testing', 'cli', 'index']),
+  ...layer(['src/testing/**'], 'the embedded server', ['client', 'poller', 'operation', 'cli', 'index']),
   {
     files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -146,3 +146,86 @@ export function checkNumber(
   }
   return value;
 }
+
+/** A non-empty operation name, by the one name rule of `src/validation.ts`. @internal */
+export function checkOperationName(value: unknown, argument: string): string {
+  return checkName(value, argument, 'operation');
+}
+
+/** A collection name for ListOperations: may be empty. @internal */
+export function checkCollectionName(value: unknown, argument: string): string {
+  return checkName(value, argument, 'collection');
+}
+
+/** A plain object (the request or options argument itself). @internal */
+export function checkObject<T extends object>(value: unknown, argument: string, optional: true): T | undefined;
+export function checkObject<T extends object>(value: unknown, argument: string, optional?: false): T;
+export function checkObject<T extends object>(value: unknown, argument: string, optional = false): T | undefined {
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError(argument, value, optional ? 'an object or undefined' : 'an object');
+  }
+  return value as T;
+}
+
+/** A string or undefined. @internal */
+export function checkString(value: unknown, argument: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new InvalidArgumentError(argument, value, 'a string');
+  return value;
+}
+
+/** A boolean or undefined. @internal */
+export function checkBoolean(value: unknown, argument: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(argument, value, 'a boolean');
+  return value;
+}
+
+/** An AbortSignal or undefined. @internal */
+export function checkSignal(value: unknown, argument: string): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) throw new InvalidArgumentError(argument, value, 'an AbortSignal');
+  return value;
+}
+
+/** Stands in for a header value in errors. @internal */
+export const REDACTED = '[redacted]';
+
+/** Call metadata keys that carry credentials. @internal */
+export const CREDENTIAL_METADATA_KEYS: ReadonlySet<string> = new Set([
+  'authorization', 'proxy-authorization', 'cookie', 'x-goog-api-key', 'x-api-key',
+]);
+/**
+ * The header rule, for call metadata and the CLI's `--header`: a lowercase name of
+ * `[0-9a-z_.-]`, not reserved by gRPC (`grpc-`) and not binary (`-bin`).
+ * @internal
+ */
+export function isHeaderName(name: string): boolean {
+  return /^[0-9a-z_.-]+$/.test(name) && !name.startsWith('grpc-') && !name.endsWith('-bin');
+}
+
+/** What {@link isHeaderName} accepts, for error messages. @internal */
+export const HEADER_NAME_EXPECTATION = 'a lowercase header name of [0-9a-z_.-], not starting with "grpc-" nor ending with "-bin"';
+
+/** A header value gRPC accepts in a non-binary header: printable ASCII. @internal */
+export function isHeaderValue(value: string): boolean {
+  return /^[\u0020-\u007e]*$/.test(value);
+}
+
+/**
+ * gRPC request metadata: lowercase keys, not reserved (`grpc-`) and not binary
+ * (`-bin`), with printable ASCII values. @internal
+ */
+export function checkMetadata(value: unknown, argument: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const entries = checkObject<Record<string, unknown>>(value, argument);
+  for (const [key, entry] of Object.entries(entries)) {
+    if (!isHeaderName(key)) throw new InvalidArgumentError(`${argument} key`, key, HEADER_NAME_EXPECTATION);
+    if (typeof entry !== 'string' || !isHeaderValue(entry)) {
+      // Header values may be credentials: never echoed into messages or error fields.
+      throw new InvalidArgumentError(`${argument}.${key}`, REDACTED, 'a string of printable ASCII characters');
+    }
+  }
+  return entries as Record<string, string>;
+}

@@ -9,7 +9,7 @@
  * `client.operation(operation)` for ours, `gax.operation(operation, ...)` for gax.
  */
 import { OperationsClient, type Operation } from '../../src/index.js';
-import { POLLING_DEFAULTS } from '../../src/poller/defaults.js';
+import { POLLING_DEFAULTS } from '../../src/options/polling.js';
 import { InMemoryOperationsServer } from '../../src/testing.js';
 import { closeGax, createGaxOperationsClient, gaxOperation, toGaxOperation, type GaxOperationsClient } from '../lib/gax.js';
 import { benchTypes, jobResult, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from '../lib/payloads.js';

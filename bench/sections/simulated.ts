@@ -16,7 +16,7 @@ import {
   OperationsClient, type ListOperationsRequest, type ListOperationsResponse, type Operation,
   type OperationNameRequest, type OperationsTransport, type TransportCallOptions, type WaitOperationRequest,
 } from '../../src/index.js';
-import { POLLING_DEFAULTS } from '../../src/poller/defaults.js';
+import { POLLING_DEFAULTS } from '../../src/options/polling.js';
 import { gaxOperation, toGaxOperation, type GaxGetOperationInternal, type GaxOperation } from '../lib/gax.js';
 import { benchTypes, jobResult, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from '../lib/payloads.js';
 import { count, duration, finishLabel, ratio, type Check, type Table, type TargetCheck } from '../lib/report.js';

@@ -13,7 +13,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, OperationsClient, TypeRegistry } from '../index.js';
-import { CREDENTIAL_METADATA_KEYS } from '../client/validate.js';
+import { CREDENTIAL_METADATA_KEYS, HEADER_NAME_EXPECTATION, isHeaderName, isHeaderValue } from '../validation.js';
 import { UsageError } from './exit-codes.js';
 
 /** The common flags that say how to connect (types are loaded by {@link loadTypes}). @internal */
@@ -27,9 +27,6 @@ export interface ConnectionFlags {
   readonly headers: readonly string[];
 }
 
-/** gRPC header names as the SDK accepts them: lowercase, not reserved. */
-const HEADER_NAME = /^[0-9a-z_.-]+$/;
-const HEADER_VALUE = /^[\x20-\x7e]*$/;
 
 /**
  * Parses `--header` values (`name: value` or `name=value`). Error messages name the
@@ -43,12 +40,9 @@ export function parseHeaders(entries: readonly string[]): Record<string, string>
   for (const entry of entries) {
     const separator = entry.search(/[:=]/);
     const name = (separator < 0 ? entry : entry.slice(0, separator)).trim().toLowerCase();
-    if (separator <= 0 || !HEADER_NAME.test(name) || name.startsWith('grpc-') || name.endsWith('-bin')) {
-      throw new UsageError('--header expects "name: value" with a header name of [0-9a-z_.-] ' +
-        '(not starting with "grpc-" nor ending with "-bin")');
-    }
+    if (separator <= 0 || !isHeaderName(name)) throw new UsageError(`--header expects "name: value" with ${HEADER_NAME_EXPECTATION}`);
     const value = entry.slice(separator + 1).trim();
-    if (!HEADER_VALUE.test(value)) throw new UsageError(`--header ${name}: the value must be printable ASCII`);
+    if (!isHeaderValue(value)) throw new UsageError(`--header ${name}: the value must be printable ASCII`);
     headers[name] = value;
   }
   return headers;

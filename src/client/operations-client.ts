@@ -11,7 +11,8 @@ import {
 } from '../operation/long-running-operation.js';
 import { normalizeOperation, type OperationInput } from '../operation/normalize.js';
 import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
-import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../poller/defaults.js';
+import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
+import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../options/polling.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
 import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -21,14 +22,11 @@ import type {
   CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
   PollingOptions, RetryOptions, WaitOperationRequest,
 } from '../types.js';
-import { CLIENT_DEFAULTS, type ResolvedRetryOptions } from './defaults.js';
+import {
+  checkBoolean, checkCollectionName, checkMetadata, checkNumber, checkObject, checkOperationName, checkSignal, checkString, CREDENTIAL_METADATA_KEYS,
+} from '../validation.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
 import { callWithRetry } from './retry.js';
-import {
-  checkBoolean, checkCollectionName, checkMetadata, checkObject, checkOperationName,
-  checkSignal, checkString, CREDENTIAL_METADATA_KEYS, resolveRetry,
-} from './validate.js';
-import { checkNumber } from '../validation.js';
 
 /**
  * How to build an {@link OperationsClient}: where the server is and how to reach it

@@ -8,12 +8,12 @@
  * @module
  */
 import pRetry from 'p-retry';
+import { retryDelayFromDetails } from '../any/rpc-status.js';
 import { RpcError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
-import { retryDelayFromDetails } from '../transport/codec.js';
 import { isPermanentFailure, type TransportCallOptions } from '../transport/transport.js';
-import type { ResolvedRetryOptions } from './defaults.js';
+import type { ResolvedRetryOptions } from '../options/client.js';
 
 /** gRPC status codes the client treats as transient. */
 const UNAVAILABLE = 14;

@@ -13,7 +13,7 @@ import type { TypeRegistry } from '../any/type-registry.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
-import type { ResolvedPolling } from '../poller/defaults.js';
+import type { ResolvedPolling } from '../options/polling.js';
 import { pollUntilDone, type OperationRpcs, type WaitInFlight } from '../poller/poll-loop.js';
 import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';

@@ -6,7 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
-import { asUint8Array } from '../transport/codec.js';
+import { asUint8Array } from '../any/rpc-status.js';
 import type { Any, Operation, Status } from '../types.js';
 
 /**

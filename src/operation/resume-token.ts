@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.js';
-import { POLLING_DEFAULTS, resolvePolling } from '../poller/defaults.js';
+import { POLLING_DEFAULTS, resolvePolling } from '../options/polling.js';
 import type { PollingOptions } from '../types.js';
 
 /**

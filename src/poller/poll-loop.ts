@@ -7,12 +7,12 @@
  * @module
  */
 import { sameAny } from '../any/equality.js';
+import { retryDelayFromDetails } from '../any/rpc-status.js';
 import { RpcError } from '../errors.js';
-import { retryDelayFromDetails } from '../transport/codec.js';
 import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import type { Operation } from '../types.js';
-import type { ResolvedPolling } from './defaults.js';
+import type { ResolvedPolling } from '../options/polling.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
 
 /** How the loop wants one RPC sent. @internal */

@@ -7,10 +7,11 @@
  * @module
  */
 import * as grpc from '@grpc/grpc-js';
+import { encodeRetryInfo } from '../any/rpc-status.js';
 import { InvalidArgumentError, LongRunningError, RpcError } from '../errors.js';
 import { startTimer, systemClock } from '../time/clock.js';
 import {
-  CODECS, encodeRetryInfo, encodeStatus, type OperationsMethod as CodecOperationsMethod,
+  CODECS, encodeStatus, type OperationsMethod as CodecOperationsMethod,
 } from '../transport/codec.js';
 import type {
   Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,

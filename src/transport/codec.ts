@@ -13,9 +13,12 @@
  */
 import type protobuf from 'protobufjs';
 import { loadProtoFiles } from '../any/proto-files.js';
+import {
+  anyFromWire, anyToWire, durationToMs, encodeMessage, encodeStatusBytes, msToDuration, statusFromWire,
+  statusToWire, type WireAny, type WireDuration, type WireStatus,
+} from '../any/rpc-status.js';
 import type {
-  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
-  WaitOperationRequest,
+  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status, WaitOperationRequest,
 } from '../types.js';
 
 /** The fully qualified gRPC service name. @internal */
@@ -25,14 +28,11 @@ export const OPERATIONS_SERVICE = 'google.longrunning.Operations';
 export type OperationsMethod =
   | 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
 
-/** Wire shapes as protobufjs produces and accepts them. */
-interface WireAny { type_url?: string; typeUrl?: string; value?: Uint8Array | null }
-interface WireStatus { code?: number; message?: string; details?: WireAny[] | null }
+/** The Operation as protobufjs produces and accepts it. */
 interface WireOperation {
   name?: string; metadata?: WireAny | null; done?: boolean;
   error?: WireStatus | null; response?: WireAny | null;
 }
-interface WireDuration { seconds?: number | string | { toNumber(): number }; nanos?: number }
 
 interface Types {
   operation: protobuf.Type;
@@ -43,8 +43,6 @@ interface Types {
   deleteRequest: protobuf.Type;
   waitRequest: protobuf.Type;
   empty: protobuf.Type;
-  status: protobuf.Type;
-  retryInfo: protobuf.Type;
 }
 
 let cachedTypes: Types | undefined;
@@ -52,7 +50,7 @@ let cachedTypes: Types | undefined;
 /** Loads the protos once per process; the Root is immutable afterwards. */
 function types(): Types {
   if (cachedTypes) return cachedTypes;
-  const root = loadProtoFiles(['google/longrunning/operations.proto', 'google/rpc/error_details.proto']);
+  const root = loadProtoFiles(['google/longrunning/operations.proto']);
   const t = (name: string) => root.lookupType(name);
   cachedTypes = {
     operation: t('google.longrunning.Operation'),
@@ -63,37 +61,8 @@ function types(): Types {
     deleteRequest: t('google.longrunning.DeleteOperationRequest'),
     waitRequest: t('google.longrunning.WaitOperationRequest'),
     empty: t('google.protobuf.Empty'),
-    status: t('google.rpc.Status'),
-    retryInfo: t('google.rpc.RetryInfo'),
   };
   return cachedTypes;
-}
-
-/** A byte view that is a plain Uint8Array (a Buffer is re-viewed, not copied). */
-export function asUint8Array(bytes: Uint8Array | null | undefined): Uint8Array {
-  if (!bytes) return new Uint8Array(0);
-  if (Object.getPrototypeOf(bytes) === Uint8Array.prototype) return bytes;
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function anyFromWire(any: WireAny): Any {
-  return { typeUrl: any.type_url ?? any.typeUrl ?? '', value: asUint8Array(any.value) };
-}
-
-function anyToWire(any: Any): WireAny {
-  return { type_url: any.typeUrl, value: any.value };
-}
-
-function statusFromWire(status: WireStatus): Status {
-  return {
-    code: status.code ?? 0,
-    message: status.message ?? '',
-    details: (status.details ?? []).map(anyFromWire),
-  };
-}
-
-function statusToWire(status: Status): WireStatus {
-  return { code: status.code, message: status.message, details: status.details.map(anyToWire) };
 }
 
 function operationFromWire(wire: WireOperation): Operation {
@@ -112,30 +81,6 @@ function operationToWire(op: Operation): WireOperation {
   return wire;
 }
 
-function durationToMs(duration: WireDuration | null | undefined): number | undefined {
-  if (!duration) return undefined;
-  const seconds = duration.seconds;
-  const secondsNumber = typeof seconds === 'object' ? seconds.toNumber() : Number(seconds ?? 0);
-  return secondsNumber * 1000 + Math.round((duration.nanos ?? 0) / 1e6);
-}
-
-/**
- * The longest `google.protobuf.Duration` (315,576,000,000 s, about 10,000 years), in
- * ms. Longer waits, `Infinity` included, are sent as this: the longest wait a request
- * can express, and no server holds a call that long.
- */
-const MAX_DURATION_MS = 315_576_000_000_000;
-
-function msToDuration(ms: number): WireDuration {
-  if (ms >= MAX_DURATION_MS) return { seconds: MAX_DURATION_MS / 1000, nanos: 0 };
-  const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
-}
-
-const encode = (type: protobuf.Type, value: object): Buffer => {
-  const bytes = type.encode(value).finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-};
 
 /**
  * Serializers of one RPC for @grpc/grpc-js, in both directions: a client serializes
@@ -165,9 +110,9 @@ function methodCodec<Req, Res>(
   return {
     method,
     path: `/${OPERATIONS_SERVICE}/${method}`,
-    serializeRequest: (request) => encode(requestType(), requestToWire(request)),
+    serializeRequest: (request) => toBuffer(encodeMessage(requestType(), requestToWire(request))),
     deserializeRequest: (bytes) => requestFromWire(requestType().decode(bytes) as never),
-    serializeResponse: (response) => encode(responseType(), responseToWire(response)),
+    serializeResponse: (response) => toBuffer(encodeMessage(responseType(), responseToWire(response))),
     deserializeResponse: (bytes) => responseFromWire(responseType().decode(bytes) as never),
   };
 }
@@ -230,43 +175,12 @@ export const CODECS = {
     () => types().operation, operationToWire, operationFromWire),
 } as const;
 
-/** Encodes a `google.rpc.Status` (for the `grpc-status-details-bin` trailer). @internal */
+/** grpc-js wants Buffers from serializers: a view of the same bytes, not a copy. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Encodes a `google.rpc.Status` for the `grpc-status-details-bin` trailer. @internal */
 export function encodeStatus(status: Status): Buffer {
-  return encode(types().status, statusToWire(status));
-}
-
-/** Decodes a `google.rpc.Status`. Throws on malformed bytes. @internal */
-export function decodeStatus(bytes: Uint8Array): Status {
-  return statusFromWire(types().status.decode(bytes) as WireStatus);
-}
-
-/** The type URL of `google.rpc.RetryInfo`. @internal */
-export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
-
-/** Encodes a `google.rpc.RetryInfo` asking for the given delay. @internal */
-export function encodeRetryInfo(retryDelayMs: number): Any {
-  return {
-    typeUrl: RETRY_INFO_TYPE_URL,
-    value: asUint8Array(encode(types().retryInfo, { retryDelay: msToDuration(retryDelayMs) })),
-  };
-}
-
-/**
- * The delay a server asked for in a `google.rpc.RetryInfo` detail, in milliseconds;
- * undefined when there is none or it does not decode.
- *
- * @internal
- */
-export function retryDelayFromDetails(details: readonly Any[]): number | undefined {
-  for (const detail of details) {
-    if (!detail.typeUrl.endsWith('/google.rpc.RetryInfo')) continue;
-    try {
-      const info = types().retryInfo.decode(detail.value) as { retryDelay?: WireDuration | null };
-      const ms = durationToMs(info.retryDelay);
-      if (ms !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-    } catch {
-      // A malformed detail is ignored: the client's own backoff still applies.
-    }
-  }
-  return undefined;
+  return toBuffer(encodeStatusBytes(status));
 }

@@ -11,12 +11,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { GoogleAuth, googleAuthLibrary } from 'google-gax';
+import { decodeStatus } from '../any/rpc-status.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import type {
   ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
   WaitOperationRequest,
 } from '../types.js';
-import { CODECS, decodeStatus, type MethodCodec } from './codec.js';
+import { CODECS, type MethodCodec } from './codec.js';
 import { markPermanentFailure, type OperationsTransport, type TransportCallOptions } from './transport.js';
 
 /**

@@ -4,7 +4,7 @@ import { InvalidArgumentError, LongRunningError, RpcError } from '../../src/erro
 import {
   InMemoryOperationsServer, type InMemoryOperationsServerOptions,
 } from '../../src/testing/in-memory-server.js';
-import { encodeRetryInfo } from '../../src/transport/codec.js';
+import { encodeRetryInfo } from '../../src/any/rpc-status.js';
 import { GrpcOperationsTransport } from '../../src/transport/grpc-transport.js';
 import type { Any, ListOperationsRequest, Operation, Status } from '../../src/types.js';
 
@@ -396,16 +396,24 @@ describe('InMemoryOperationsServer', () => {
 
   describe('CancelOperation', () => {
     it('finishes a running operation with CANCELLED, keeps its metadata and stops its timeline', async () => {
-      const name = server.createOperation({ metadata: progress(5) });
-      server.script(name, [{ afterMs: 30, metadata: progress(90) }, { afterMs: 0, done: true, response: result }]);
-      await client.cancelOperation({ name }, opts());
-      const expected: Operation = {
-        name, done: true, metadata: progress(5),
-        error: { code: CODE.CANCELLED, message: 'Operation cancelled by the client', details: [] },
-      };
-      expect(await client.getOperation({ name }, opts())).to.deep.equal(expected);
-      await delay(50);
-      expect(server.get(name)).to.deep.equal(expected);
+      // Only the server's timers are faked: the timeline cannot move before the cancel
+      // arrives, however slow the machine, and must not move after it either.
+      const timers = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const name = server.createOperation({ metadata: progress(5) });
+        server.script(name, [{ afterMs: 30, metadata: progress(90) }, { afterMs: 0, done: true, response: result }]);
+        expect(timers.countTimers(), 'the timeline is scheduled').to.be.above(0);
+        await client.cancelOperation({ name }, opts());
+        const expected: Operation = {
+          name, done: true, metadata: progress(5),
+          error: { code: CODE.CANCELLED, message: 'Operation cancelled by the client', details: [] },
+        };
+        expect(await client.getOperation({ name }, opts())).to.deep.equal(expected);
+        timers.tick(60_000);
+        expect(server.get(name)).to.deep.equal(expected);
+      } finally {
+        timers.restore();
+      }
     });
 
     it('leaves a done operation as it is', async () => {

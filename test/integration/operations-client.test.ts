@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { ClientClosedError, InvalidArgumentError, PaginationError, RpcError } from '../../src/errors.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
-import { encodeRetryInfo } from '../../src/transport/codec.js';
+import { encodeRetryInfo } from '../../src/any/rpc-status.js';
 import type { Any, Operation } from '../../src/types.js';
 
 const NOT_FOUND = 5;

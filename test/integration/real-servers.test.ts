@@ -15,7 +15,8 @@ import { OperationsClient } from '../../src/client/operations-client.js';
 import { RpcError } from '../../src/errors.js';
 import { WAIT_REPROBE_MS } from '../../src/poller/server-state.js';
 import { systemClock, type Clock } from '../../src/time/clock.js';
-import { encodeRetryInfo, encodeStatus } from '../../src/transport/codec.js';
+import { encodeRetryInfo } from '../../src/any/rpc-status.js';
+import { encodeStatus } from '../../src/transport/codec.js';
 import {
   holdFor, startIndependentServer, StatusReply, statusTrailers, type IndependentServer, type WireOperation,
 } from '../helpers/independent-server.js';

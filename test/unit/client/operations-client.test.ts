@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { OperationsClient } from '../../../src/client/operations-client.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../../../src/errors.js';
-import { encodeRetryInfo } from '../../../src/transport/codec.js';
+import { encodeRetryInfo } from '../../../src/any/rpc-status.js';
 import { FakeTransport, rpcError } from '../../helpers/fake-transport.js';
 
 const UNAVAILABLE = 14;

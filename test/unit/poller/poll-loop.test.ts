@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { codeName, RpcError } from '../../../src/errors.js';
-import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../../../src/poller/defaults.js';
+import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../../../src/options/polling.js';
 import {
   FAILURE_MAX_DELAY_MS,
   IMMEDIATE_ANSWER_MS,
@@ -17,7 +17,7 @@ import {
   type PollLoopOptions,
 } from '../../../src/poller/poll-loop.js';
 import { PROBE_SLICE_MS, ServerState, WAIT_REPROBE_MS } from '../../../src/poller/server-state.js';
-import { encodeRetryInfo } from '../../../src/transport/codec.js';
+import { encodeRetryInfo } from '../../../src/any/rpc-status.js';
 import { systemClock } from '../../../src/time/clock.js';
 import type { Operation } from '../../../src/types.js';
 import { rpcError } from '../../helpers/fake-transport.js';

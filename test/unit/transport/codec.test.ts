@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { loadProtoFiles } from '../../../src/any/proto-files.js';
-import {
-  asUint8Array, CODECS, decodeStatus, encodeRetryInfo, encodeStatus, retryDelayFromDetails,
-} from '../../../src/transport/codec.js';
+import { asUint8Array, decodeStatus, encodeRetryInfo, retryDelayFromDetails } from '../../../src/any/rpc-status.js';
+import { CODECS, encodeStatus } from '../../../src/transport/codec.js';
 import type { Operation } from '../../../src/types.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createDefaultBackoffSettings } from 'google-gax';
 import { InvalidArgumentError } from '../../../src/errors.js';
-import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../../../src/poller/defaults.js';
+import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../../../src/options/polling.js';
 import { backoffDelay } from '../../../src/time/backoff.js';
 import { thrown } from '../../helpers/thrown.js';
 
