@@ -25,9 +25,10 @@ import {
   PaginationError, TypeMismatchError,
 } from '../../src/errors.js';
 import type { LongRunningOperation } from '../../src/operation/long-running-operation.js';
-import { InMemoryOperationsServer, type OperationsMethod } from '../../src/testing/in-memory-server.js';
+import type { InMemoryOperationsServer, OperationsMethod } from '../../src/testing/in-memory-server.js';
 import { CODECS } from '../../src/transport/codec.js';
 import type { Any, Operation, PollingOptions } from '../../src/types.js';
+import { startServerAndClient } from '../helpers/server-and-client.js';
 
 const types = TypeRegistry.empty();
 const struct = (value: Record<string, unknown>): Any => types.pack('google.protobuf.Struct', value);
@@ -353,6 +354,7 @@ describe('bad inputs: typed errors that name the bad value, no RPC, nothing lost
   this.timeout(10_000);
   let server: InMemoryOperationsServer;
   let client: OperationsClient;
+  let stop: () => Promise<void>;
   let closed: OperationsClient;
   let env: Env;
   let bystanderName: string;
@@ -361,8 +363,7 @@ describe('bad inputs: typed errors that name the bad value, no RPC, nothing lost
   const rowCalls = () => server.calls.filter((call) => call.name !== bystanderName);
 
   before(async () => {
-    server = await InMemoryOperationsServer.start();
-    client = new OperationsClient({ address: server.address, insecure: true, retry: false });
+    ({ server, client, stop } = await startServerAndClient({ client: { retry: false } }));
     closed = new OperationsClient({ address: server.address, insecure: true });
     const closedHandle = closed.operation(server.createOperation());
     await closed.close();
@@ -391,10 +392,7 @@ describe('bad inputs: typed errors that name the bad value, no RPC, nothing lost
     for (const method of METHODS) server.override(method, undefined);
   });
 
-  after(async () => {
-    await client.close();
-    await server.stop();
-  });
+  after(() => stop());
 
   it(`has at least 30 rows (${ROWS.length})`, () => {
     expect(ROWS.length).to.be.at.least(30);

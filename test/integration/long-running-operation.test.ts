@@ -16,10 +16,11 @@ import {
   ClientClosedError, LongRunningError, OperationCancelledError, OperationFailedError, PollTimeoutError, RpcError,
   TypeMismatchError,
 } from '../../src/errors.js';
-import { InMemoryOperationsServer, type OperationsMethod } from '../../src/testing/in-memory-server.js';
+import type { InMemoryOperationsServer, OperationsMethod } from '../../src/testing/in-memory-server.js';
 import type { Any, PollingOptions } from '../../src/types.js';
 import { CHILD_DEADLINE_MS, childrenTimeoutMs } from '../helpers/children.js';
 import { heldClock } from '../helpers/held-clock.js';
+import { startServerAndClient, withServerAndClient } from '../helpers/server-and-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROTOS = path.join(here, '..', 'fixtures', 'protos');
@@ -182,26 +183,23 @@ describe('LongRunningOperation over gRPC (integration)', function () {
   let types: TypeRegistry;
   let server: InMemoryOperationsServer;
   let client: OperationsClient;
+  let stop: () => Promise<void>;
 
   before(async () => {
     types = await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], { includeDirs: [PROTOS] });
   });
 
   beforeEach(async () => {
-    server = await InMemoryOperationsServer.start();
-    client = new OperationsClient({
-      address: server.address,
-      insecure: true,
-      types,
-      polling: { initialDelayMs: 10, maxDelayMs: 50 },
-      retry: { initialDelayMs: 5, maxDelayMs: 20 },
-    });
+    ({ server, client, stop } = await startServerAndClient({
+      client: {
+        types,
+        polling: { initialDelayMs: 10, maxDelayMs: 50 },
+        retry: { initialDelayMs: 5, maxDelayMs: 20 },
+      },
+    }));
   });
 
-  afterEach(async () => {
-    await client.close();
-    await server.stop();
-  });
+  afterEach(() => stop());
 
   const callsFor = (name: string, method?: OperationsMethod) =>
     server.calls.filter((call) => call.name === name && (method === undefined || call.method === method));
@@ -644,9 +642,8 @@ describe('LongRunningOperation over gRPC (integration)', function () {
 
   describe('polling strategies', () => {
     it("'auto' against a server without WaitOperation: one WaitOperation, then GetOperation polling; a second handle sends none", async () => {
-      const bare = await InMemoryOperationsServer.start({ waitOperation: false });
-      const bareClient = new OperationsClient({ address: bare.address, insecure: true, polling: { initialDelayMs: 10, maxDelayMs: 20 } });
-      try {
+      const fallback = { server: { waitOperation: false }, client: { polling: { initialDelayMs: 10, maxDelayMs: 20 } } };
+      await withServerAndClient(fallback, async ({ server: bare, client: bareClient }) => {
         const first = bare.createOperation();
         const op = bareClient.operation(first);
         const waiting = op.promise();
@@ -667,10 +664,7 @@ describe('LongRunningOperation over gRPC (integration)', function () {
         bare.complete(second, struct({ n: 2 }));
         expect(await otherWaiting).to.deep.equal({ n: 2 });
         expect(bare.calls.filter((c) => c.method === 'WaitOperation'), 'the client remembers').to.have.length(0);
-      } finally {
-        await bareClient.close();
-        await bare.stop();
-      }
+      });
     });
 
     it("'poll' never calls WaitOperation", async () => {
@@ -684,19 +678,14 @@ describe('LongRunningOperation over gRPC (integration)', function () {
     });
 
     it("'wait' against a server without WaitOperation rejects RpcError UNIMPLEMENTED", async () => {
-      const bare = await InMemoryOperationsServer.start({ waitOperation: false });
-      const bareClient = new OperationsClient({ address: bare.address, insecure: true });
-      try {
+      await withServerAndClient({ server: { waitOperation: false } }, async ({ server: bare, client: bareClient }) => {
         const name = bare.createOperation();
         const error = await rejection(bareClient.operation(name, { polling: { strategy: 'wait' } }).promise()) as RpcError;
         expect(error).to.be.instanceOf(RpcError);
         expect(error.code).to.equal(UNIMPLEMENTED);
         expect(error.method).to.equal('WaitOperation');
         expect(bare.calls.filter((c) => c.method === 'WaitOperation')).to.have.length(1);
-      } finally {
-        await bareClient.close();
-        await bare.stop();
-      }
+      });
     });
   });
 

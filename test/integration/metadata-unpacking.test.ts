@@ -9,10 +9,11 @@
 import { expect } from 'chai';
 import { firstValueFrom, toArray } from 'rxjs';
 import { TypeRegistry } from '../../src/any/type-registry.js';
-import { OperationsClient } from '../../src/client/operations-client.js';
+import type { OperationsClient } from '../../src/client/operations-client.js';
 import { TypeMismatchError } from '../../src/errors.js';
-import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+import type { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import type { Any } from '../../src/types.js';
+import { startServerAndClient } from '../helpers/server-and-client.js';
 
 const UNKNOWN_URL = 'type.googleapis.com/example.v1.Unknown';
 /** Arbitrary bytes under a type URL that no registry knows. */
@@ -27,17 +28,11 @@ describe('metadata of an unregistered type (integration)', function () {
   this.timeout(10_000);
   let server: InMemoryOperationsServer;
   let client: OperationsClient;
+  let stop: () => Promise<void>;
 
-  beforeEach(async () => {
-    server = await InMemoryOperationsServer.start();
-    // A default client: no `types`, so only the well-known and google.rpc types unpack.
-    client = new OperationsClient({ address: server.address, insecure: true });
-  });
-
-  afterEach(async () => {
-    await client.close();
-    await server.stop();
-  });
+  // A default client: no `types`, so only the well-known and google.rpc types unpack.
+  beforeEach(async () => ({ server, client, stop } = await startServerAndClient()));
+  afterEach(() => stop());
 
   it('promise() resolves with the Struct; state$ emits every state without metadata, raw intact, and completes; metadata$ errors naming the type', async () => {
     const name = server.createOperation({ metadata: unknownMetadata(10) });

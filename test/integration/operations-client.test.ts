@@ -3,11 +3,12 @@
  * every CallOptions field, the retry / deadline / abort paths, pagination, close().
  */
 import { expect } from 'chai';
-import { OperationsClient } from '../../src/client/operations-client.js';
+import type { OperationsClient } from '../../src/client/operations-client.js';
 import { ClientClosedError, InvalidArgumentError, PaginationError, RpcError } from '../../src/errors.js';
-import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+import type { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import { encodeRetryInfo } from '../../src/any/rpc-status.js';
 import type { Any, Operation } from '../../src/types.js';
+import { startServerAndClient, withServerAndClient, type ServerAndClientOptions } from '../helpers/server-and-client.js';
 
 const NOT_FOUND = 5;
 const UNAVAILABLE = 14;
@@ -39,16 +40,10 @@ describe('OperationsClient over gRPC (integration)', function () {
   this.timeout(15_000);
   let server: InMemoryOperationsServer;
   let client: OperationsClient;
+  let stop: () => Promise<void>;
 
-  beforeEach(async () => {
-    server = await InMemoryOperationsServer.start();
-    client = new OperationsClient({ address: server.address, insecure: true, retry: { initialDelayMs: 5, maxDelayMs: 20 } });
-  });
-
-  afterEach(async () => {
-    await client.close();
-    await server.stop();
-  });
+  beforeEach(async () => ({ server, client, stop } = await startServerAndClient({ client: { retry: { initialDelayMs: 5, maxDelayMs: 20 } } })));
+  afterEach(() => stop());
 
   const callsOf = (method: string) => server.calls.filter((c) => c.method === method);
 
@@ -117,17 +112,12 @@ describe('OperationsClient over gRPC (integration)', function () {
     });
 
     it('WaitOperation on a server without it is RpcError UNIMPLEMENTED, not retried', async () => {
-      const bare = await InMemoryOperationsServer.start({ waitOperation: false });
-      const bareClient = new OperationsClient({ address: bare.address, insecure: true });
-      try {
+      await withServerAndClient({ server: { waitOperation: false } }, async ({ server: bare, client: bareClient }) => {
         const name = bare.createOperation();
         const error = await bareClient.waitOperation({ name, timeoutMs: 100 }).catch((e: unknown) => e);
         expect(error).to.be.instanceOf(RpcError).with.property('code', 12);
         expect(bare.calls.filter((c) => c.method === 'WaitOperation')).to.have.length(1);
-      } finally {
-        await bareClient.close();
-        await bare.stop();
-      }
+      });
     });
   });
 
@@ -301,17 +291,13 @@ describe('OperationsClient over gRPC (integration)', function () {
     });
 
     it('surfaces unreachable collections with returnPartialSuccess', async () => {
-      const partial = await InMemoryOperationsServer.start({ unreachable: ['operations/zone-b'] });
-      const partialClient = new OperationsClient({ address: partial.address, insecure: true, retry: false });
-      try {
+      const zoneBDown: ServerAndClientOptions = { server: { unreachable: ['operations/zone-b'] }, client: { retry: false } };
+      await withServerAndClient(zoneBDown, async ({ server: partial, client: partialClient }) => {
         partial.createOperation();
         const [page] = await collect(partialClient.listOperationsAsync({ name: 'operations', returnPartialSuccess: true }).byPage());
         expect(page.unreachable).to.deep.equal(['operations/zone-b']);
         expect(page.operations).to.have.length(1);
-      } finally {
-        await partialClient.close();
-        await partial.stop();
-      }
+      });
     });
 
     it('ends with PaginationError when the server repeats a page token', async () => {
@@ -329,18 +315,13 @@ describe('OperationsClient over gRPC (integration)', function () {
     });
 
     it('queues overlapping next() calls: seven at once over two pages of three give the six operations in order, then done', async () => {
-      const paged = await InMemoryOperationsServer.start({ defaultPageSize: 3 });
-      const pagedClient = new OperationsClient({ address: paged.address, insecure: true, retry: false });
-      try {
+      await withServerAndClient({ server: { defaultPageSize: 3 }, client: { retry: false } }, async ({ server: paged, client: pagedClient }) => {
         const names = Array.from({ length: 6 }, () => paged.createOperation());
         const iterator = pagedClient.listOperationsAsync({ name: 'operations' })[Symbol.asyncIterator]();
         const results = await Promise.all(Array.from({ length: 7 }, () => iterator.next()));
         expect(results.map((r) => (r.done ? 'done' : r.value.name))).to.deep.equal([...names, 'done']);
         expect(paged.calls.filter((c) => c.method === 'ListOperations'), 'each page fetched once').to.have.length(2);
-      } finally {
-        await pagedClient.close();
-        await paged.stop();
-      }
+      });
     });
 
     it('an unparseable filter is RpcError INVALID_ARGUMENT from the server', async () => {

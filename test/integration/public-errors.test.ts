@@ -24,6 +24,7 @@ import {
 } from '../../src/index.js';
 import { InMemoryOperationsServer, seededRandom } from '../../src/testing.js';
 import { closedPort } from '../helpers/network.js';
+import { withServerAndClient } from '../helpers/server-and-client.js';
 
 type Scenario = 'bad input' | 'unreachable' | 'aborted' | 'closed' | 'server errors';
 const NETWORK_SCENARIOS: readonly Scenario[] = ['unreachable', 'aborted', 'closed', 'server errors'];
@@ -228,9 +229,7 @@ describe('typed errors from every public entry point (integration)', function ()
   });
 
   it('MEMBERS covers the whole public surface of both entry points, and nothing else', async () => {
-    const server = await InMemoryOperationsServer.start();
-    const client = new OperationsClient({ address: server.address, insecure: true });
-    try {
+    await withServerAndClient({}, async ({ server, client }) => {
       const instances = new Map<string, object>([
         ['LongRunningOperation', client.operation('operations/x')],
         ['InMemoryOperationsServer', server],
@@ -243,10 +242,7 @@ describe('typed errors from every public entry point (integration)', function ()
       const covered = Object.keys(MEMBERS).filter((member) => !member.includes('()'));
       expect(surface.filter((member) => !covered.includes(member)), 'public members this test does not call: add them to MEMBERS').to.deep.equal([]);
       expect(covered.filter((member) => !surface.includes(member)), 'MEMBERS no longer public').to.deep.equal([]);
-    } finally {
-      await client.close();
-      await server.stop();
-    }
+    });
   });
 
   /** Runs `member` in `scenario` with each argument list; collects every outcome that is not allowed. */

@@ -17,6 +17,7 @@ import { expect } from 'chai';
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+import { startServerAndClient, withServerAndClient } from '../helpers/server-and-client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DAY_MS = 86_400_000;
@@ -42,10 +43,10 @@ describe('huge and infinite timeouts (integration)', function () {
   let client: OperationsClient;
   /** The deadline the server saw for each call, in ms from when it arrived (Infinity: none). */
   let seen: number[];
+  let stop: () => Promise<void>;
 
   beforeEach(async () => {
-    server = await InMemoryOperationsServer.start();
-    client = new OperationsClient({ address: server.address, insecure: true });
+    ({ server, client, stop } = await startServerAndClient());
     seen = [];
     server.override('GetOperation', (_request, context) => {
       seen.push(context.deadline - Date.now());
@@ -53,10 +54,7 @@ describe('huge and infinite timeouts (integration)', function () {
     });
   });
 
-  afterEach(async () => {
-    await client.close();
-    await server.stop();
-  });
+  afterEach(() => stop());
 
   it('getOperation with timeoutMs: Number.MAX_SAFE_INTEGER in a child process resolves and exits 0 (it used to crash)', async () => {
     const { code, stdout, stderr } = await runChild('huge-timeout-child.ts');
@@ -111,18 +109,14 @@ describe('huge and infinite timeouts (integration)', function () {
   }
 
   it('the embedded server takes defaultWaitTimeoutMs: Infinity and holds an untimed wait until the operation is done', async () => {
-    const patient = await InMemoryOperationsServer.start({ defaultWaitTimeoutMs: Infinity });
-    const untimed = new OperationsClient({ address: patient.address, insecure: true, timeoutMs: Infinity });
-    try {
+    const untimedPair = { server: { defaultWaitTimeoutMs: Infinity }, client: { timeoutMs: Infinity } };
+    await withServerAndClient(untimedPair, async ({ server: patient, client: untimed }) => {
       const name = patient.createOperation();
       const wait = untimed.waitOperation({ name });
       while (patient.pendingWaits === 0) await new Promise((resolve) => setTimeout(resolve, 2));
       patient.complete(name);
       expect((await wait).done).to.equal(true);
-    } finally {
-      await untimed.close();
-      await patient.stop();
-    }
+    });
     for (const bad of [-1, Number.NaN, '1000']) {
       let error: unknown;
       try {

@@ -1,0 +1,69 @@
+/**
+ * The shared integration fixture: an embedded server on loopback and a plaintext
+ * `OperationsClient` connected to it, torn down in the right order (client first, so
+ * its in-flight calls end before the server goes; the server stops even when the
+ * close fails). Tests keep their own `server` / `client` variables and their own mocha
+ * hooks, so a reader sees when the pair is made:
+ *
+ * ```ts
+ * let server: InMemoryOperationsServer;
+ * let client: OperationsClient;
+ * let stop: () => Promise<void>;
+ * beforeEach(async () => ({ server, client, stop } = await startServerAndClient({ client: { retry: false } })));
+ * afterEach(() => stop());
+ * ```
+ *
+ * or, for one test that needs a server of its own, `withServerAndClient(options, body)`.
+ *
+ * It imports `src/` (through the two barrels): the public tests, which import only the
+ * built package, keep their own few lines instead (see test/README.md).
+ */
+import { OperationsClient, type OperationsClientOptions } from '../../src/index.js';
+import { InMemoryOperationsServer, type InMemoryOperationsServerOptions } from '../../src/testing.js';
+
+/** What to start. */
+export interface ServerAndClientOptions {
+  /** Options of the embedded server (it always binds 127.0.0.1). */
+  readonly server?: InMemoryOperationsServerOptions;
+  /** Client options, applied over `{ address: server.address, insecure: true }`. */
+  readonly client?: OperationsClientOptions;
+}
+
+/** A started pair. */
+export interface ServerAndClient {
+  readonly server: InMemoryOperationsServer;
+  readonly client: OperationsClient;
+  /** Closes the client, then stops the server (also when the close rejects). */
+  readonly stop: () => Promise<void>;
+}
+
+/** Starts an embedded server on 127.0.0.1:0 and a plaintext client connected to it. */
+export async function startServerAndClient(options: ServerAndClientOptions = {}): Promise<ServerAndClient> {
+  const server = await InMemoryOperationsServer.start(options.server);
+  let client: OperationsClient;
+  try {
+    client = new OperationsClient({ address: server.address, insecure: true, ...options.client });
+  } catch (error) {
+    // A client option the test got wrong must not leave the server listening.
+    await server.stop();
+    throw error;
+  }
+  const stop = async () => {
+    try {
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+  };
+  return { server, client, stop };
+}
+
+/** Runs `body` with a pair of its own, and stops the pair however `body` ends. */
+export async function withServerAndClient<T>(options: ServerAndClientOptions, body: (pair: ServerAndClient) => Promise<T>): Promise<T> {
+  const pair = await startServerAndClient(options);
+  try {
+    return await body(pair);
+  } finally {
+    await pair.stop();
+  }
+}
