@@ -5,7 +5,7 @@
  * @module
  */
 import type { Clock } from '../time/clock.js';
-import type { CallRecord, OperationsMethod, OperationsRequests } from './server-types.js';
+import type { CallRecord, OperationsMethod, OperationsRequests } from './api-types.js';
 
 /** Every call received, in arrival order, as frozen records. @internal */
 export class CallLog {

@@ -17,7 +17,7 @@ import type { OperationStore, RpcContext } from './operation-store.js';
 import { isMethod, METHOD_EXPECTATION } from './server-options.js';
 import type {
   OperationsMethod, OperationsOverride, OperationsRequests, OverrideContext, StatusInit,
-} from './server-types.js';
+} from './api-types.js';
 import { copyStatusInput } from './validate.js';
 
 /** A call as a front-end hands it over. @internal */

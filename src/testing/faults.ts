@@ -12,7 +12,7 @@ import type { Clock } from '../time/clock.js';
 import { encodeRetryInfo } from '../transport/codec.js';
 import type { Status } from '../types.js';
 import { isMethod, isPositiveInteger, METHOD_EXPECTATION, resolveFaults } from './server-options.js';
-import type { FaultOptions, OperationsMethod, StatusInit } from './server-types.js';
+import type { FaultOptions, OperationsMethod, StatusInit } from './api-types.js';
 import { copyStatus, copyStatusInput } from './validate.js';
 
 /** {@link FaultOptions} checked, with defaults applied. @internal */

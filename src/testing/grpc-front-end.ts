@@ -13,7 +13,7 @@ import { startTimer } from '../time/clock.js';
 import { CODECS, encodeStatus } from '../transport/codec.js';
 import { statusOfError, type Dispatcher } from './dispatcher.js';
 import { OPERATIONS_METHODS } from './server-options.js';
-import type { OperationsMethod, OperationsRequests } from './server-types.js';
+import type { OperationsMethod, OperationsRequests } from './api-types.js';
 
 /** How long `close()` lets calls drain before closing connections forcibly. */
 const STOP_GRACE_MS = 1000;

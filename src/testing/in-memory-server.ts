@@ -9,7 +9,7 @@
  * `FaultInjector`, the `CallLog`, the `Dispatcher` that takes each call through them,
  * and the gRPC front-end (`GrpcFrontEnd`); an HTTP/JSON front-end would sit beside it
  * on the same dispatcher. Option checks are in `server-options.ts`, the public types in
- * `server-types.ts`.
+ * `api-types.ts`.
  *
  * @module
  */
@@ -24,14 +24,14 @@ import { resolveOptions, resolveUnreachable, type ResolvedOptions } from './serv
 import type {
   CallRecord, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions, OperationsMethod,
   OperationsOverride, StatusInit, TimelineStep,
-} from './server-types.js';
+} from './api-types.js';
 
 // The public types, also importable from here (the tests and older imports do).
 export type {
   CallRecord, CallRecordOf, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions,
   OperationsMethod, OperationsOverride, OperationsRequests, OperationsResponses, OverrideContext,
   OverrideResult, StatusInit, TimelineStep,
-} from './server-types.js';
+} from './api-types.js';
 
 /** Guards the constructor: instances come from {@link InMemoryOperationsServer.start}. */
 const CONSTRUCT = Symbol('InMemoryOperationsServer.construct');

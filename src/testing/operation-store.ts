@@ -19,7 +19,7 @@ import { FilterSyntaxError, parseOperationFilter } from './filter.js';
 import { decodePageToken, encodePageToken, PageTokenError, type ListingKey } from './page-token.js';
 import { serverClock, type ServerClock } from './server-clock.js';
 import { resolveSteps } from './server-options.js';
-import type { CreateOperationInit, OperationsMethod, StatusInit } from './server-types.js';
+import type { CreateOperationInit, OperationsMethod, StatusInit } from './api-types.js';
 import { copyAny, copyAnyInput, copyStatus, copyStatusInput } from './validate.js';
 
 /** The options the store uses, resolved. @internal */

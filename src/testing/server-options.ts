@@ -13,7 +13,7 @@ import type { OperationsMethod as CodecOperationsMethod } from '../transport/cod
 import { NAME_RULE, nameProblem } from '../validation.js';
 import type { ResolvedFaults } from './faults.js';
 import type { ResolvedStep, StoreOptions } from './operation-store.js';
-import type { FaultOptions, InMemoryOperationsServerOptions, OperationsMethod } from './server-types.js';
+import type { FaultOptions, InMemoryOperationsServerOptions, OperationsMethod } from './api-types.js';
 import { copyAnyInput, copyStatusInput } from './validate.js';
 
 /** Defaults of {@link InMemoryOperationsServerOptions}, resolved in one place. */
