@@ -11,4 +11,4 @@ export type {
   CallRecord, CallRecordOf, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions,
   OperationsMethod, OperationsOverride, OperationsRequests, OperationsResponses, OverrideContext,
   OverrideResult, StatusInit, TimelineStep,
-} from './testing/in-memory-server.js';
+} from './testing/api-types.js';
