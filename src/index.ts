@@ -23,8 +23,9 @@ export type { AnyLike, OperationInput, StatusLike } from './operation/normalize.
 export { TypeRegistry, typeNameOf } from './any/type-registry.js';
 export type { AnyInput, OperationInfo, ProtoFilesOptions } from './any/type-registry.js';
 
+export { Code, codeName } from './code.js';
 export {
-  ClientClosedError, codeName, InvalidArgumentError, LongRunningError, OperationCancelledError,
+  ClientClosedError, InvalidArgumentError, LongRunningError, OperationCancelledError,
   OperationFailedError, PaginationError, PollTimeoutError, RpcError, TypeMismatchError,
 } from './errors.js';
 export type {

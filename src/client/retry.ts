@@ -11,13 +11,10 @@ import pRetry from 'p-retry';
 import { RpcError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
+import { isTransientForCall } from '../transient.js';
 import { retryDelayFromDetails } from '../transport/codec.js';
 import { isPermanentFailure, type TransportCallOptions } from '../transport/transport.js';
 import type { ResolvedRetryOptions } from './defaults.js';
-
-/** gRPC status codes the client treats as transient. */
-const UNAVAILABLE = 14;
-const DEADLINE_EXCEEDED = 4;
 
 /** What one call needs to run its attempts. @internal */
 export interface RetryContext {
@@ -44,17 +41,15 @@ export interface RetryContext {
 }
 
 /**
- * Whether a failed attempt may be retried: UNAVAILABLE always (the request did not
- * take effect or the RPC is idempotent) unless the transport marked it permanent,
- * DEADLINE_EXCEEDED only while the overall deadline has time left (one attempt's
- * deadline passed, not the call's).
+ * Whether a failed attempt may be retried: an {@link RpcError} with a transient code
+ * for a call (`isTransientForCall`: UNAVAILABLE, DEADLINE_EXCEEDED while the overall
+ * deadline has time left), unless the transport marked it permanent.
  *
  * @internal
  */
 export function isTransient(error: unknown, remainingMs: number): boolean {
   if (!(error instanceof RpcError) || isPermanentFailure(error)) return false;
-  if (error.code === UNAVAILABLE) return true;
-  return error.code === DEADLINE_EXCEEDED && remainingMs > 0;
+  return isTransientForCall(error.code, remainingMs);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { Code } from '../code.js';
 import { InvalidArgumentError } from '../errors.js';
 import { asUint8Array } from '../transport/codec.js';
 import type { Any, Operation, Status } from '../types.js';
@@ -67,7 +68,7 @@ function normalizeAny(value: unknown, argument: string): Any {
 
 function normalizeStatus(value: unknown, argument: string): Status {
   if (!isObject(value)) throw new InvalidArgumentError(argument, value, 'a google.rpc.Status object');
-  const code = value.code ?? 0;
+  const code = value.code ?? Code.OK;
   if (typeof code !== 'number' || !Number.isInteger(code) || code < 0) {
     throw new InvalidArgumentError(`${argument}.code`, code, 'a non-negative integer status code');
   }
