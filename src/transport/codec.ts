@@ -14,16 +14,15 @@
 import type protobuf from 'protobufjs';
 import { loadProtoFiles } from '../any/proto-files.js';
 import type {
-  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
+  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
   WaitOperationRequest,
 } from '../types.js';
 
 /** The fully qualified gRPC service name. @internal */
 export const OPERATIONS_SERVICE = 'google.longrunning.Operations';
 
-/** The five RPCs of the service, by their proto names. @internal */
-export type OperationsMethod =
-  | 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
+/** Re-exported for the modules that name RPCs next to their codecs; defined in `types.ts`. */
+export type { OperationsMethod };
 
 /** Wire shapes as protobufjs produces and accepts them. */
 interface WireAny { type_url?: string; typeUrl?: string; value?: Uint8Array | null }
