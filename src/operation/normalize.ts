@@ -5,8 +5,10 @@
  * @internal
  * @module
  */
-import type { AnyInput } from '../any/type-registry.js';
+// stripInternal drops the first statement with the @internal header above: keep a
+// value import first, never the type import the declarations need.
 import { Code } from '../code.js';
+import type { AnyInput } from '../any/type-registry.js';
 import { InvalidArgumentError } from '../errors.js';
 import { asUint8Array } from '../transport/codec.js';
 import type { Any, Operation, Status } from '../types.js';
