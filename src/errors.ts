@@ -4,24 +4,10 @@
  *
  * @module
  */
+import { Code, codeName } from './code.js';
 import type { Any, OperationSnapshot, Status } from './types.js';
 
-/** gRPC status code names by number, for messages. */
-const CODE_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND',
-  'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION',
-  'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS',
-  'UNAUTHENTICATED',
-] as const;
-
-/**
- * The name of a gRPC status code, e.g. `codeName(14) === 'UNAVAILABLE'`; unknown
- * numbers print as `CODE_<n>`.
- */
-export function codeName(code: number): string {
-  // String(): a symbol in a template literal would throw.
-  return CODE_NAMES[code] ?? `CODE_${String(code)}`;
-}
+export { codeName };
 
 /**
  * Base class of every error the SDK raises; `instanceof LongRunningError` catches
@@ -81,7 +67,7 @@ export class ClientClosedError extends LongRunningError {
 export class RpcError extends LongRunningError {
   /** Always `'RpcError'`. */
   override name = 'RpcError';
-  /** The gRPC status code. */
+  /** The gRPC status code: compare it with {@link Code}, e.g. `Code.NOT_FOUND`. */
   readonly code: number;
   /** The RPC that failed, e.g. `GetOperation`. */
   readonly method: string;
@@ -142,7 +128,7 @@ export class PaginationError extends LongRunningError {
 export class OperationFailedError extends LongRunningError {
   /** Always `'OperationFailedError'`. */
   override name = 'OperationFailedError';
-  /** The status code of the operation's error (UNKNOWN, 2, when the server sent 0). */
+  /** The status code of the operation's error ({@link Code}; UNKNOWN, 2, when the server sent 0). */
   readonly code: number;
   /** The operation's error, details included, exactly as sent. */
   readonly status: Status;
@@ -152,7 +138,7 @@ export class OperationFailedError extends LongRunningError {
   constructor(operationName: string, status: Status) {
     // An error with code 0 (OK) is invalid; like gRPC, report it as UNKNOWN (2). The
     // status itself is kept exactly as the server sent it.
-    const code = status.code === 0 ? 2 : status.code;
+    const code = status.code === Code.OK ? Code.UNKNOWN : status.code;
     super(`Operation ${operationName} failed with ${codeName(code)}` +
       `${status.message ? `: ${status.message}` : ''}`);
     this.code = code;

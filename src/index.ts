@@ -18,16 +18,17 @@ export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
 export { LongRunningOperation } from './operation/long-running-operation.js';
 export type { WaitOptions } from './operation/long-running-operation.js';
 export type { ResumeToken } from './operation/resume-token.js';
-export type { AnyLike, OperationInput, StatusLike } from './operation/normalize.js';
+export type { OperationInput, StatusLike } from './operation/normalize.js';
 
 export { TypeRegistry, typeNameOf } from './any/type-registry.js';
 export type { AnyInput, OperationInfo, ProtoFilesOptions } from './any/type-registry.js';
 
+export { Code, codeName } from './code.js';
 export {
-  ClientClosedError, codeName, InvalidArgumentError, LongRunningError, OperationCancelledError,
+  ClientClosedError, InvalidArgumentError, LongRunningError, OperationCancelledError,
   OperationFailedError, PaginationError, PollTimeoutError, RpcError, TypeMismatchError,
 } from './errors.js';
 export type {
   Any, CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
-  OperationSnapshot, PollingOptions, RetryOptions, Status, WaitOperationRequest,
+  OperationsMethod, OperationSnapshot, PollingOptions, RetryOptions, Status, WaitOperationRequest,
 } from './types.js';

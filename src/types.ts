@@ -99,6 +99,20 @@ export interface OperationSnapshot<R = unknown, M = unknown> {
   raw: Operation;
 }
 
+/**
+ * The five RPCs of `google.longrunning.Operations`, by their proto names: the value of
+ * {@link RpcError.method}, and how the embedded server's `failNext`, `override` and
+ * `faults.methods` pick an RPC.
+ *
+ * @example
+ * ```ts
+ * import type { OperationsMethod } from 'longrunning-client';
+ * const polled: OperationsMethod[] = ['GetOperation', 'WaitOperation'];
+ * ```
+ */
+export type OperationsMethod =
+  | 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
+
 /** Request naming a single operation (`GetOperation`, `CancelOperation`, `DeleteOperation`). */
 export interface OperationNameRequest {
   /** The operation's name. */

@@ -19,7 +19,7 @@ export interface MachineInfo {
   versions: Record<string, string>;
 }
 
-const PACKAGES = ['google-gax', '@grpc/grpc-js', 'protobufjs', 'rxjs', 'p-retry', 'tinybench', 'sinon'];
+const PACKAGES = ['google-gax', '@grpc/grpc-js', 'protobufjs', 'rxjs', 'tinybench', 'sinon'];
 
 function versionOf(packageJson: string): string {
   try {

@@ -11,7 +11,7 @@
  * @module
  */
 import {
-  OperationFailedError, OperationsClient, TypeRegistry, codeName, type Any, type LongRunningOperation, type Operation,
+  Code, OperationFailedError, OperationsClient, TypeRegistry, codeName, type Any, type LongRunningOperation, type Operation,
 } from '../index.js';
 import { InMemoryOperationsServer, type CallRecord, type TimelineStep } from '../testing.js';
 import { ExitCode } from './exit-codes.js';
@@ -69,7 +69,7 @@ function demoJobs(): Job[] {
         {
           afterMs: 400,
           error: {
-            code: 8,
+            code: Code.RESOURCE_EXHAUSTED,
             message: 'GPU quota exhausted',
             details: [types.pack('google.rpc.ErrorInfo', {
               reason: 'GPU_QUOTA_EXCEEDED', domain: 'demo.example.com', metadata: { region: 'demo-1' },

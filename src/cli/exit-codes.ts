@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  InvalidArgumentError, OperationCancelledError, OperationFailedError, PaginationError,
+  Code, InvalidArgumentError, OperationCancelledError, OperationFailedError, PaginationError,
   PollTimeoutError, RpcError, TypeMismatchError,
 } from '../index.js';
 
@@ -70,8 +70,6 @@ export class InterruptedError extends Error {
   }
 }
 
-const DEADLINE_EXCEEDED = 4;
-
 /**
  * The exit code for an error that ended a command.
  *
@@ -83,7 +81,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof OperationCancelledError) return ExitCode.cancelled;
   if (error instanceof OperationFailedError) return ExitCode.operationFailed;
   if (error instanceof PollTimeoutError) return ExitCode.timeout;
-  if (error instanceof RpcError) return error.code === DEADLINE_EXCEEDED ? ExitCode.timeout : ExitCode.rpc;
+  if (error instanceof RpcError) return error.code === Code.DEADLINE_EXCEEDED ? ExitCode.timeout : ExitCode.rpc;
   if (error instanceof PaginationError) return ExitCode.rpc;
   if (error instanceof TypeMismatchError) return ExitCode.typeMismatch;
   return ExitCode.operationFailed;

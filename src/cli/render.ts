@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { codeName, TypeRegistry, typeNameOf, type Any, type Operation, type Status } from '../index.js';
+import { Code, codeName, TypeRegistry, typeNameOf, type Any, type Operation, type Status } from '../index.js';
 import { extractProgress, formatPercent } from './progress.js';
 
 /**
@@ -193,7 +193,7 @@ export function progressText(metadata: DecodedAny): string {
 /** The one-word summary of an Operation. @internal */
 export function operationState(operation: Operation): OperationState {
   if (!operation.done) return 'RUNNING';
-  if (operation.error) return operation.error.code === 1 ? 'CANCELLED' : 'FAILED';
+  if (operation.error) return operation.error.code === Code.CANCELLED ? 'CANCELLED' : 'FAILED';
   return 'SUCCEEDED';
 }
 

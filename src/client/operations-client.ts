@@ -5,6 +5,7 @@
  * @module
  */
 import { TypeRegistry } from '../any/type-registry.js';
+import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import {
   LongRunningOperation, type HandleSettings, type OperationContext,
@@ -109,8 +110,6 @@ interface ResolvedCall {
   /** Hold attempts while the channel reconnects (the handles' polls, once the server was reached). */
   readonly waitForReady: boolean;
 }
-
-const UNIMPLEMENTED = 12;
 
 const TRANSPORT_KEYS = [
   'address', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain', 'allowInsecureCredentials',
@@ -285,7 +284,7 @@ export class OperationsClient {
       this.#server.markWaitSupported();
       return operation;
     } catch (error) {
-      if (error instanceof RpcError && error.code === UNIMPLEMENTED) this.#server.markWaitUnsupported(this.#clock.now());
+      if (error instanceof RpcError && error.code === Code.UNIMPLEMENTED) this.#server.markWaitUnsupported(this.#clock.now());
       throw error;
     }
   }
@@ -490,7 +489,7 @@ function checkAnswerNames(asked: string, method: string, answer: Operation): Ope
   const id = (name: string) => name.slice(name.lastIndexOf('/') + 1);
   if (id(answer.name) !== id(asked)) {
     throw new RpcError(method, {
-      code: 15, // DATA_LOSS: a permanent protocol violation, not worth retrying
+      code: Code.DATA_LOSS, // a permanent protocol violation, not worth retrying
       message: `asked for operation ${JSON.stringify(asked)}, the server answered with ${JSON.stringify(answer.name)}`,
       details: [],
     });

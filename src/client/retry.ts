@@ -1,23 +1,20 @@
 /**
- * Retry of one RPC on p-retry. p-retry counts attempts and stops on exhausted
- * retries; the decision to retry and the delay are ours: the error is classified, the
- * delay comes from the pure backoff function (raised to a server's RetryInfo, clamped
- * to the deadline) and the sleep is the clock's abortable one.
+ * Retry of one RPC: a plain loop. The first attempt is a plain call; only after a
+ * transient failure is anything more set up. Each failure is classified, the delay
+ * comes from the pure backoff function (raised to a server's RetryInfo, clamped to the
+ * deadline) and the sleep is the clock's abortable one. (Why not p-retry: DEVELOPERS.md,
+ * "Retry".)
  *
  * @internal
  * @module
  */
-import pRetry from 'p-retry';
 import { retryDelayFromDetails } from '../any/rpc-status.js';
 import { RpcError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
+import { isTransientForCall } from '../transient.js';
 import { isPermanentFailure, type TransportCallOptions } from '../transport/transport.js';
 import type { ResolvedRetryOptions } from '../options/client.js';
-
-/** gRPC status codes the client treats as transient. */
-const UNAVAILABLE = 14;
-const DEADLINE_EXCEEDED = 4;
 
 /** What one call needs to run its attempts. @internal */
 export interface RetryContext {
@@ -44,23 +41,21 @@ export interface RetryContext {
 }
 
 /**
- * Whether a failed attempt may be retried: UNAVAILABLE always (the request did not
- * take effect or the RPC is idempotent) unless the transport marked it permanent,
- * DEADLINE_EXCEEDED only while the overall deadline has time left (one attempt's
- * deadline passed, not the call's).
+ * Whether a failed attempt may be retried: an {@link RpcError} with a transient code
+ * for a call (`isTransientForCall`: UNAVAILABLE, DEADLINE_EXCEEDED while the overall
+ * deadline has time left), unless the transport marked it permanent.
  *
  * @internal
  */
 export function isTransient(error: unknown, remainingMs: number): boolean {
   if (!(error instanceof RpcError) || isPermanentFailure(error)) return false;
-  if (error.code === UNAVAILABLE) return true;
-  return error.code === DEADLINE_EXCEEDED && remainingMs > 0;
+  return isTransientForCall(error.code, remainingMs);
 }
 
 /**
  * Runs `attempt` until it succeeds, fails permanently, runs out of retries or the
  * deadline, or the signal aborts (then rejects with the signal's reason). The first
- * attempt is a plain call; p-retry takes over only after a transient failure.
+ * attempt is a plain call; the retry loop takes over only after it failed.
  *
  * @internal
  */
@@ -68,61 +63,70 @@ export async function callWithRetry<T>(
   attempt: (options: TransportCallOptions) => Promise<T>,
   context: RetryContext,
 ): Promise<T> {
-  const { policy, deadline, metadata, clock, random, minimumAttemptMs } = context;
+  const { policy } = context;
   const attemptTimeoutMs = policy && policy.attemptTimeoutMs !== undefined
-    ? Math.max(policy.attemptTimeoutMs, minimumAttemptMs ?? 0)
+    ? Math.max(policy.attemptTimeoutMs, context.minimumAttemptMs ?? 0)
     : undefined;
-  let attempts = 0;
-  const runAttempt = (signal: AbortSignal | undefined) => {
-    attempts++;
-    const attemptDeadline = attemptTimeoutMs === undefined ? deadline : Math.min(deadline, clock.now() + attemptTimeoutMs);
-    const options: TransportCallOptions = { deadline: attemptDeadline };
-    if (signal) options.signal = signal;
-    if (metadata) options.metadata = metadata;
-    if (context.waitForReady) options.waitForReady = true;
-    return attempt(options);
-  };
-
-  let firstError: unknown;
   try {
-    return await runAttempt(context.signal);
+    return await attempt(attemptOptions(context, attemptTimeoutMs, context.signal));
   } catch (error) {
     if (context.signal?.aborted) throw context.signal.reason;
     if (!policy || policy.retries === 0) throw error;
-    firstError = error;
+    return retryAfter(error, attempt, context, policy, attemptTimeoutMs);
   }
+}
 
+/** The options of one attempt: its deadline (the call's, or sooner), signal, metadata. */
+function attemptOptions(
+  context: RetryContext, attemptTimeoutMs: number | undefined, signal: AbortSignal | undefined,
+): TransportCallOptions {
+  const { deadline } = context;
+  const options: TransportCallOptions = {
+    deadline: attemptTimeoutMs === undefined ? deadline : Math.min(deadline, context.clock.now() + attemptTimeoutMs),
+  };
+  if (signal) options.signal = signal;
+  if (context.metadata) options.metadata = context.metadata;
+  if (context.waitForReady) options.waitForReady = true;
+  return options;
+}
+
+/**
+ * Retries 1..`policy.retries` after the first attempt failed with `firstError`. Ends
+ * with the last error, its `attempts` set to the attempts made.
+ */
+async function retryAfter<T>(
+  firstError: unknown,
+  attempt: (options: TransportCallOptions) => Promise<T>,
+  context: RetryContext,
+  policy: ResolvedRetryOptions,
+  attemptTimeoutMs: number | undefined,
+): Promise<T> {
+  const { deadline, clock, random } = context;
   // From here on, waits and attempts must also stop when the client closes.
   const signal = context.retrySignal();
-  /** Decides on retry number `retry` (1-based) after `error`, and waits for it. */
-  const waitBeforeRetry = async (error: unknown, retry: number): Promise<boolean> => {
-    signal.throwIfAborted();
+  let error = firstError;
+  let attempts = 1;
+  for (let retry = 1; retry <= policy.retries; retry++) {
+    if (signal.aborted) throw signal.reason;
     const remainingMs = deadline - clock.now();
-    if (!isTransient(error, remainingMs)) return false;
+    if (!isTransient(error, remainingMs)) break;
     const serverDelayMs = retryDelayFromDetails((error as RpcError).details);
     // A server asking for more time than the deadline leaves: fail now, not later.
-    if (serverDelayMs !== undefined && serverDelayMs >= remainingMs) return false;
+    if (serverDelayMs !== undefined && serverDelayMs >= remainingMs) break;
     const bounds = serverDelayMs === undefined ? { remainingMs } : { remainingMs, floorMs: serverDelayMs };
     const delayMs = backoffDelay(retry, policy, random(), bounds);
-    if (delayMs >= remainingMs) return false;
+    if (delayMs >= remainingMs) break;
     await clock.sleep(delayMs, signal);
-    return true;
-  };
-  try {
-    if (!(await waitBeforeRetry(firstError, 1))) throw firstError;
-    return await pRetry(() => runAttempt(signal), {
-      retries: policy.retries - 1,
-      // p-retry's own sleep is disabled: waitBeforeRetry sleeps with our policy and clock.
-      minTimeout: 0,
-      factor: 1,
-      shouldRetry: ({ error, retriesConsumed }) => waitBeforeRetry(error, retriesConsumed + 2),
-    });
-  } catch (error) {
-    // p-retry wraps non-Error abort reasons; the caller must get the reason itself.
-    if (signal.aborted) throw signal.reason;
-    if (error instanceof RpcError && error.attempts !== attempts) {
-      throw new RpcError(error.method, error.status, { attempts, cause: error.cause, noConnection: error.noConnection });
+    attempts++;
+    try {
+      return await attempt(attemptOptions(context, attemptTimeoutMs, signal));
+    } catch (attemptError) {
+      if (signal.aborted) throw signal.reason;
+      error = attemptError;
     }
-    throw error;
   }
+  if (error instanceof RpcError && error.attempts !== attempts) {
+    throw new RpcError(error.method, error.status, { attempts, cause: error.cause, noConnection: error.noConnection });
+  }
+  throw error;
 }

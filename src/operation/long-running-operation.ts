@@ -10,6 +10,7 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { TypeRegistry } from '../any/type-registry.js';
+import { Code } from '../code.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
@@ -82,7 +83,7 @@ interface Outcome<R, M> {
 const NO_MORE_OBSERVERS = Symbol('no more observers');
 
 function failedError(name: string, status: Status): OperationFailedError {
-  return status.code === 1 ? new OperationCancelledError(name, status) : new OperationFailedError(name, status);
+  return status.code === Code.CANCELLED ? new OperationCancelledError(name, status) : new OperationFailedError(name, status);
 }
 
 /**

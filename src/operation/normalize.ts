@@ -5,6 +5,10 @@
  * @internal
  * @module
  */
+// stripInternal drops the first statement with the @internal header above: keep a
+// value import first, never the type import the declarations need.
+import { Code } from '../code.js';
+import type { AnyInput } from '../any/type-registry.js';
 import { InvalidArgumentError } from '../errors.js';
 import { asUint8Array } from '../any/rpc-status.js';
 import type { Any, Operation, Status } from '../types.js';
@@ -17,25 +21,15 @@ export interface OperationInput {
   /** The operation's name. */
   name: string;
   /** Progress metadata, as an Any in either spelling. */
-  metadata?: AnyLike | null | undefined;
+  metadata?: AnyInput | null | undefined;
   /** Whether the operation is done; absent means false. */
   done?: boolean | null | undefined;
   /** The error of a failed operation. */
   error?: StatusLike | null | undefined;
   /** The result of a successful operation. */
-  response?: AnyLike | null | undefined;
+  response?: AnyInput | null | undefined;
   /** protobufjs' oneof marker: which of `error` and `response` is set. */
   result?: 'error' | 'response' | null | undefined;
-}
-
-/** An Any in either spelling, with bytes as Uint8Array or Buffer. */
-export interface AnyLike {
-  /** The type URL, camelCase spelling. */
-  typeUrl?: string | null | undefined;
-  /** The type URL, protobufjs' spelling for the well-known Any. */
-  type_url?: string | null | undefined;
-  /** The serialized message. */
-  value?: Uint8Array | null | undefined;
 }
 
 /** A google.rpc.Status as other libraries produce it. */
@@ -45,7 +39,7 @@ export interface StatusLike {
   /** The developer-facing message. */
   message?: string | null | undefined;
   /** The details. */
-  details?: readonly AnyLike[] | null | undefined;
+  details?: readonly AnyInput[] | null | undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -67,7 +61,7 @@ function normalizeAny(value: unknown, argument: string): Any {
 
 function normalizeStatus(value: unknown, argument: string): Status {
   if (!isObject(value)) throw new InvalidArgumentError(argument, value, 'a google.rpc.Status object');
-  const code = value.code ?? 0;
+  const code = value.code ?? Code.OK;
   if (typeof code !== 'number' || !Number.isInteger(code) || code < 0) {
     throw new InvalidArgumentError(`${argument}.code`, code, 'a non-negative integer status code');
   }

@@ -8,9 +8,11 @@
  */
 import { sameAny } from '../any/equality.js';
 import { retryDelayFromDetails } from '../any/rpc-status.js';
+import { Code } from '../code.js';
 import { RpcError } from '../errors.js';
 import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
+import { TRANSIENT_POLLING_CODES } from '../transient.js';
 import type { Operation } from '../types.js';
 import type { ResolvedPolling } from '../options/polling.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
@@ -78,8 +80,6 @@ export interface WaitInFlight {
   interrupt(): void;
 }
 
-const UNIMPLEMENTED = 12;
-
 /**
  * A WaitOperation answered (not done) sooner than this, and sooner than half its slice,
  * is an immediate answer; anything later, the server held the call (until progress, or
@@ -102,23 +102,11 @@ export const IMMEDIATE_ANSWER_MS = 100;
 export const FAILURE_MAX_DELAY_MS = 2_000;
 
 /**
- * Codes after which polling carries on with backoff: the operation is still there,
- * the server or the network is having a moment. Anything else (NOT_FOUND,
- * PERMISSION_DENIED, INVALID_ARGUMENT, UNAUTHENTICATED, ...) ends the wait.
+ * Whether polling should carry on after this error (see `TRANSIENT_POLLING_CODES` for
+ * which codes, and why they are more than a call retries).
+ *
+ * @internal
  */
-const TRANSIENT_POLLING_CODES = new Set([
-  // CANCELLED that reaches the loop is never our own abort (that rejects with the
-  // signal's reason first): grpc-js reports calls reset by a stopping server this way.
-  1, // CANCELLED
-  2, // UNKNOWN
-  4, // DEADLINE_EXCEEDED
-  8, // RESOURCE_EXHAUSTED
-  10, // ABORTED
-  13, // INTERNAL
-  14, // UNAVAILABLE
-]);
-
-/** Whether polling should carry on after this error. @internal */
 export function isTransientForPolling(error: unknown): boolean {
   return error instanceof RpcError && TRANSIENT_POLLING_CODES.has(error.code);
 }
@@ -266,13 +254,13 @@ function wantsToWait(policy: ResolvedPolling, server: ServerState, now: number):
 }
 
 function isUnimplemented(error: unknown): boolean {
-  return error instanceof RpcError && error.code === UNIMPLEMENTED;
+  return error instanceof RpcError && error.code === Code.UNIMPLEMENTED;
 }
 
 /** What a failed probing wait tells: a status the server sent means it serves the RPC. */
 function probeFinding(error: unknown): 'supported' | 'unsupported' | 'unknown' {
   if (!(error instanceof RpcError) || error.noConnection) return 'unknown';
-  return error.code === UNIMPLEMENTED ? 'unsupported' : 'supported';
+  return error.code === Code.UNIMPLEMENTED ? 'unsupported' : 'supported';
 }
 
 /** Resolves with `promise`, or rejects with the signal's reason as soon as it aborts. */

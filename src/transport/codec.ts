@@ -18,15 +18,15 @@ import {
   statusToWire, type WireAny, type WireDuration, type WireStatus,
 } from '../any/rpc-status.js';
 import type {
-  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status, WaitOperationRequest,
+  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
+  WaitOperationRequest,
 } from '../types.js';
 
 /** The fully qualified gRPC service name. @internal */
 export const OPERATIONS_SERVICE = 'google.longrunning.Operations';
 
-/** The five RPCs of the service, by their proto names. @internal */
-export type OperationsMethod =
-  | 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
+/** Re-exported for the modules that name RPCs next to their codecs; defined in `types.ts`. */
+export type { OperationsMethod };
 
 /** The Operation as protobufjs produces and accepts it. */
 interface WireOperation {

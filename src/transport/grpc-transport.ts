@@ -12,6 +12,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { GoogleAuth, googleAuthLibrary } from 'google-gax';
 import { decodeStatus } from '../any/rpc-status.js';
+import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import type {
   ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
@@ -76,7 +77,7 @@ const MESSAGE_LIMIT_DEFAULTS = Object.freeze({ receive: 32 * 1024 * 1024, send: 
 const RECONNECT_BACKOFF_DEFAULTS = Object.freeze({ initialMs: 1_000, maxMs: 3_000 });
 
 /** Codes grpc-js reports for a call that lost, or never had, its connection. */
-const CONNECTION_LOSS_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+const CONNECTION_LOSS_CODES: ReadonlySet<number> = new Set([Code.CANCELLED, Code.DEADLINE_EXCEEDED, Code.UNAVAILABLE]);
 
 /** The OAuth scope requested with Application Default Credentials. */
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -124,9 +125,6 @@ function statusOf(error: grpc.ServiceError): Status {
   return status;
 }
 
-const UNAVAILABLE = 14;
-const UNAUTHENTICATED = 16;
-
 /**
  * OpenSSL's reasons when a TLS client gets a plaintext answer (an HTTP/2 server without
  * TLS): the first bytes are not a TLS record.
@@ -140,7 +138,7 @@ const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
  */
 function rpcErrorOf(method: string, error: grpc.ServiceError, target: string, noConnection: boolean): RpcError {
   const status = statusOf(error);
-  const notTls = status.code === UNAVAILABLE ? NOT_TLS.exec(status.message) : null;
+  const notTls = status.code === Code.UNAVAILABLE ? NOT_TLS.exec(status.message) : null;
   if (!notTls) return new RpcError(method, status, { cause: error, noConnection });
   status.message = `the server at ${target} does not speak TLS (the TLS handshake failed: ${notTls[0]}). ` +
     'For a plaintext server pass `insecure: true` (`--insecure` in the CLI)';
@@ -160,7 +158,7 @@ function googleAuthSetupError(method: string, target: string, explicitAuth: bool
     : `without \`insecure\`, \`credentials\` or \`auth\` the client uses Application Default Credentials for ${target}, ` +
       `and google-auth found none (${reason}). Pass \`insecure: true\` for a local plaintext server, ` +
       '`credentials` for custom TLS, or set up Application Default Credentials for a Google API';
-  return new RpcError(method, { code: UNAUTHENTICATED, message, details: [] }, { cause: error });
+  return new RpcError(method, { code: Code.UNAUTHENTICATED, message, details: [] }, { cause: error });
 }
 
 /**
@@ -209,7 +207,7 @@ async function plaintextAuthHeaders(auth: GoogleAuthClient, method: string): Pro
   try {
     return await authHeaders(auth, undefined);
   } catch (error) {
-    throw new RpcError(method, { code: 16, message: 'getting credentials from the auth client failed', details: [] }, { cause: error });
+    throw new RpcError(method, { code: Code.UNAUTHENTICATED, message: 'getting credentials from the auth client failed', details: [] }, { cause: error });
   }
 }
 
