@@ -7,7 +7,8 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type {
-  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, WaitOperationRequest,
+  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod,
+  WaitOperationRequest,
 } from '../types.js';
 import type { InMemoryOperationsServer } from './in-memory-server.js';
 
@@ -31,20 +32,9 @@ export interface StatusInit {
   details?: readonly Any[] | undefined;
 }
 
-/**
- * The five RPCs of google.longrunning.Operations, by their proto names.
- *
- * Used to pick the RPC that {@link InMemoryOperationsServer.failNext},
- * {@link InMemoryOperationsServer.override} and {@link FaultOptions.methods} apply to.
- *
- * @example
- * ```ts
- * import type { OperationsMethod } from 'longrunning-client/testing';
- * const polled: OperationsMethod[] = ['GetOperation', 'WaitOperation'];
- * ```
- */
-export type OperationsMethod =
-  | 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
+// The five RPCs by their proto names: one definition, in types.ts, re-exported here
+// because the server's methods (failNext, override, FaultOptions.methods) take them.
+export type { OperationsMethod };
 
 /**
  * The request message of each RPC, as plain objects (see `longrunning-client`'s types).

@@ -8,6 +8,7 @@
  * @internal
  * @module
  */
+import { Code } from '../code.js';
 import { InvalidArgumentError, RpcError } from '../errors.js';
 import type { Status } from '../types.js';
 import type { CallLog } from './call-log.js';
@@ -59,11 +60,11 @@ export function statusOfError(error: unknown): Status {
     try {
       return copyStatusInput(error.status, 'status');
     } catch (invalid) {
-      return { code: 13 /* INTERNAL */, message: `invalid status: ${(invalid as Error).message}`, details: [] };
+      return { code: Code.INTERNAL, message: `invalid status: ${(invalid as Error).message}`, details: [] };
     }
   }
   if (error instanceof ServerStoppingError) {
-    return { code: 14 /* UNAVAILABLE */, message: error.message, details: [] };
+    return { code: Code.UNAVAILABLE, message: error.message, details: [] };
   }
   if (typeof error === 'object' && error !== null) {
     const { code, message } = error as { code?: unknown; message?: unknown };
@@ -77,7 +78,7 @@ export function statusOfError(error: unknown): Status {
     }
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 2 /* UNKNOWN */, message, details: [] };
+  return { code: Code.UNKNOWN, message, details: [] };
 }
 
 function isStatusResult(value: unknown): value is { status: StatusInit } {
@@ -178,7 +179,7 @@ export class Dispatcher {
           status = copyStatusInput(result.status, 'status');
         } catch (invalid) {
           throw new RpcError(method, {
-            code: 13 /* INTERNAL */,
+            code: Code.INTERNAL,
             message: `The ${method} override returned an invalid status: ${(invalid as Error).message}`,
             details: [],
           });

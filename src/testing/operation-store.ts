@@ -9,6 +9,7 @@
  * @internal
  * @module
  */
+import { Code } from '../code.js';
 import { InvalidArgumentError, LongRunningError, RpcError } from '../errors.js';
 import type {
   Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
@@ -274,9 +275,9 @@ export class OperationStore {
   /** The operation a request names, or an INVALID_ARGUMENT / NOT_FOUND RpcError. */
   #lookup(method: OperationsMethod, name: string): OperationRecord {
     const problem = describeNameProblem(name, 'operation', 'name');
-    if (problem !== undefined) throw rpcError(method, 3 /* INVALID_ARGUMENT */, problem);
+    if (problem !== undefined) throw rpcError(method, Code.INVALID_ARGUMENT, problem);
     const record = this.#operations.get(name);
-    if (!record) throw rpcError(method, 5 /* NOT_FOUND */, `Operation ${JSON.stringify(name)} not found`);
+    if (!record) throw rpcError(method, Code.NOT_FOUND, `Operation ${JSON.stringify(name)} not found`);
     return record;
   }
 
@@ -287,7 +288,7 @@ export class OperationStore {
   #cancelOperation(request: OperationNameRequest): void {
     const record = this.#lookup('CancelOperation', request.name);
     if (!record.operation.done) {
-      this.#finish(record, { error: { code: 1 /* CANCELLED */, message: CANCELLED_MESSAGE, details: [] } });
+      this.#finish(record, { error: { code: Code.CANCELLED, message: CANCELLED_MESSAGE, details: [] } });
     }
   }
 
@@ -300,7 +301,7 @@ export class OperationStore {
 
   #listOperations(request: ListOperationsRequest): ListOperationsResponse {
     const method = 'ListOperations';
-    const invalid = (message: string) => rpcError(method, 3 /* INVALID_ARGUMENT */, message);
+    const invalid = (message: string) => rpcError(method, Code.INVALID_ARGUMENT, message);
     const { name } = request;
     const problem = describeNameProblem(name, 'collection', 'name');
     if (problem !== undefined) throw invalid(problem);
@@ -331,7 +332,7 @@ export class OperationStore {
     const unreachable = this.#unreachable.filter((entry) => collection === '' || entry === collection ||
       entry.startsWith(prefix) || collection.startsWith(`${entry}/`));
     if (unreachable.length > 0 && !key.returnPartialSuccess) {
-      throw rpcError(method, 14 /* UNAVAILABLE */,
+      throw rpcError(method, Code.UNAVAILABLE,
         `Cannot reach ${unreachable.map((entry) => JSON.stringify(entry)).join(', ')}; set returnPartialSuccess ` +
         'to list the operations that can be reached');
     }
@@ -361,13 +362,13 @@ export class OperationStore {
   async #waitOperation(request: WaitOperationRequest, context: RpcContext): Promise<Operation> {
     const method = 'WaitOperation';
     if (!this.#options.waitOperation) {
-      throw rpcError(method, 12 /* UNIMPLEMENTED */,
+      throw rpcError(method, Code.UNIMPLEMENTED,
         'WaitOperation is not implemented by this server (InMemoryOperationsServer option waitOperation: false)');
     }
     const record = this.#lookup(method, request.name);
     const { timeoutMs } = request;
     if (timeoutMs !== undefined && !(timeoutMs >= 0)) {
-      throw rpcError(method, 3 /* INVALID_ARGUMENT */, `timeout must not be negative, got ${timeoutMs} ms`);
+      throw rpcError(method, Code.INVALID_ARGUMENT, `timeout must not be negative, got ${timeoutMs} ms`);
     }
     if (record.operation.done) return copyOperation(record.operation);
     const remaining = context.deadline - this.#clock.now();
@@ -394,13 +395,13 @@ export class OperationStore {
       const answerCurrent = () => {
         const current = this.#operations.get(name);
         if (current) resolve(copyOperation(current.operation));
-        else reject(rpcError(method, 5 /* NOT_FOUND */, `Operation ${JSON.stringify(name)} not found`));
+        else reject(rpcError(method, Code.NOT_FOUND, `Operation ${JSON.stringify(name)} not found`));
       };
       const waiter: Waiter = {
         wake: (reason) => {
           cleanup();
           if (reason === 'deleted') {
-            reject(rpcError(method, 5 /* NOT_FOUND */, `Operation ${JSON.stringify(name)} was deleted while waiting`));
+            reject(rpcError(method, Code.NOT_FOUND, `Operation ${JSON.stringify(name)} was deleted while waiting`));
           } else {
             answerCurrent();
           }

@@ -9,7 +9,6 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
-import type { OperationsMethod as CodecOperationsMethod } from '../transport/codec.js';
 import { NAME_RULE, nameProblem } from '../validation.js';
 import type { ResolvedFaults } from './faults.js';
 import type { ResolvedStep, StoreOptions } from './operation-store.js';
@@ -25,10 +24,10 @@ const DEFAULTS = Object.freeze({
   defaultWaitTimeoutMs: 30_000,
 });
 
-/** Every RPC, checked against the wire codec's list in both directions. */
+/** Every RPC: a Record over the one OperationsMethod type, so a missing or extra name does not compile. */
 const KNOWN_METHODS: Readonly<Record<OperationsMethod, true>> = {
   GetOperation: true, ListOperations: true, CancelOperation: true, DeleteOperation: true, WaitOperation: true,
-} satisfies Record<CodecOperationsMethod, true>;
+};
 
 /** The five RPCs, in proto order. @internal */
 export const OPERATIONS_METHODS: readonly OperationsMethod[] = Object.freeze(Object.keys(KNOWN_METHODS) as OperationsMethod[]);
