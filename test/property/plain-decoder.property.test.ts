@@ -204,6 +204,7 @@ function senderField(field: FieldSpec, json: FieldJson, oneofOnWire: boolean): S
   const { wire } = field;
   const out: FieldJson = { ...json };
   delete out.options;
+  if (field.label === 'optional') out.options = { proto3_optional: true };
   if (field.label === 'repeated' && field.type.kind !== 'message' && field.type.kind !== 'wkt') {
     out.options = { packed: wire.packed };
   }
