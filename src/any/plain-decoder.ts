@@ -12,6 +12,7 @@
  * @module
  */
 import protobuf from 'protobufjs';
+import { isType, LIST_VALUE, LONGS, MAX_DEPTH, outputName, STRUCT, VALUE, WRAPPERS } from './plain-form.js';
 
 /**
  * A generated decoder: reads one message of `l` bytes (or, with `l < 0`, a group up
@@ -21,9 +22,6 @@ type MessageDecoder = (r: protobuf.Reader, l: number, n: number, e: number | und
 
 /** Decodes one serialized message into its plain JavaScript form. */
 export type PlainDecoder = (bytes: Uint8Array) => unknown;
-
-/** Deeper nesting is rejected; the limit protobuf's C++ parser uses by default. */
-const MAX_DEPTH = 100;
 
 /**
  * The value of empty `bytes` fields. Shared, and harmless to share: a zero-length
@@ -44,8 +42,6 @@ const WIRE_TYPES: Readonly<Record<string, number>> = {
 const PACKABLE = new Set(['double', 'float', 'int32', 'uint32', 'sint32', 'fixed32', 'sfixed32',
   'int64', 'uint64', 'sint64', 'fixed64', 'sfixed64', 'bool']);
 
-const LONGS = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-
 /** Default value literals of fields without presence. */
 const DEFAULT_LITERALS: Readonly<Record<string, string>> = {
   double: '0', float: '0', int32: '0', uint32: '0', sint32: '0', fixed32: '0', sfixed32: '0',
@@ -53,31 +49,18 @@ const DEFAULT_LITERALS: Readonly<Record<string, string>> = {
   bool: 'false', string: '""', bytes: 'Z',
 };
 
-const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value',
-  'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((name) => `.google.protobuf.${name}`));
-
 /**
  * What a decoder returns for the well-known types that have a natural JavaScript
  * form (the proto3 JSON mapping's choices); `o` is the decoded message.
  */
 function resultExpression(fullName: string): string {
-  if (fullName === '.google.protobuf.Struct') return 'o["fields"]';
-  if (fullName === '.google.protobuf.ListValue') return 'o["values"]';
-  if (fullName === '.google.protobuf.Value') {
+  if (fullName === STRUCT) return 'o["fields"]';
+  if (fullName === LIST_VALUE) return 'o["values"]';
+  if (fullName === VALUE) {
     return 'o["kind"] === undefined || o["kind"] === "nullValue" ? null : o[o["kind"]]';
   }
   if (WRAPPERS.has(fullName)) return 'o["value"]';
   return 'o';
-}
-
-/** The plain-object key of a field: camelCase, whatever the Root's `keepCase` was. */
-export function outputName(field: protobuf.Field): string {
-  return protobuf.util.camelCase(field.name);
-}
-
-/** Whether a reflection object is a message type (duck-typed: Roots may come from another protobufjs copy). */
-export function isType(value: unknown): value is protobuf.Type {
-  return typeof value === 'object' && value !== null && Array.isArray((value as protobuf.Type).fieldsArray);
 }
 
 /** Whether a reflection object is an enum. */

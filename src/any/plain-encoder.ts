@@ -9,21 +9,7 @@
  */
 import type protobuf from 'protobufjs';
 import { InvalidArgumentError } from '../errors.js';
-import { isType, outputName } from './plain-decoder.js';
-
-const STRUCT = '.google.protobuf.Struct';
-const VALUE = '.google.protobuf.Value';
-const LIST_VALUE = '.google.protobuf.ListValue';
-const ANY = '.google.protobuf.Any';
-const TIMESTAMP = '.google.protobuf.Timestamp';
-
-const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value',
-  'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((name) => `.google.protobuf.${name}`));
-
-const LONGS = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-
-/** Struct and message nesting deeper than this is taken for a cycle. */
-const MAX_DEPTH = 100;
+import { ANY, isType, LIST_VALUE, LONGS, MAX_DEPTH, outputName, STRUCT, TIMESTAMP, VALUE, WRAPPERS } from './plain-form.js';
 
 type Dict = Record<string, unknown>;
 

@@ -9,7 +9,8 @@ import type protobuf from 'protobufjs';
 import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
 import type { Any } from '../types.js';
 import { encodePlain } from './plain-encoder.js';
-import { isType, plainDecoderFor, type PlainDecoder } from './plain-decoder.js';
+import { plainDecoderFor, type PlainDecoder } from './plain-decoder.js';
+import { isType } from './plain-form.js';
 import { loadProtoFiles } from './proto-files.js';
 import { wellKnownRoot } from './well-known.js';
 
