@@ -125,21 +125,34 @@ export function checkName(value: unknown, argument: string, kind: NameKind): str
   return value as string;
 }
 
-/**
- * A number >= min (and <= max), or undefined. Finite unless `allowInfinity`: timeouts
- * accept `Infinity` (and any huge number) as "no limit"; NaN never passes.
- * @internal
- */
-export function checkNumber(
-  value: unknown,
-  argument: string,
-  range: { min: number; max?: number; integer?: boolean; allowInfinity?: boolean },
-): number | undefined {
-  if (value === undefined) return undefined;
+/** The range a number option must fall in; see {@link checkNumber}. @internal */
+export interface NumberRange {
+  readonly min: number;
+  /** @defaultValue `Number.MAX_SAFE_INTEGER`, or `Infinity` with `allowInfinity` */
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** Timeouts accept `Infinity` (and any huge number) as "no limit". */
+  readonly allowInfinity?: boolean;
+}
+
+/** Whether `value` is a number in `range` (never NaN; finite unless `allowInfinity`). @internal */
+export function isNumberIn(value: unknown, range: NumberRange): value is number {
   const { min, integer = false, allowInfinity = false } = range;
   const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
-  if (typeof value !== 'number' || Number.isNaN(value) || (!allowInfinity && !Number.isFinite(value)) ||
-    value < min || value > max || (integer && !Number.isInteger(value))) {
+  return typeof value === 'number' && !Number.isNaN(value) && (allowInfinity || Number.isFinite(value)) &&
+    value >= min && value <= max && (!integer || Number.isInteger(value));
+}
+
+/**
+ * A number in `range`, or undefined: the one number validator of the package, for
+ * every option and argument. The error names the option and the bad value.
+ * @internal
+ */
+export function checkNumber(value: unknown, argument: string, range: NumberRange): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isNumberIn(value, range)) {
+    const { min, integer = false, allowInfinity = false } = range;
+    const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
     throw new InvalidArgumentError(argument, value, allowInfinity
       ? `a number from ${min} to Infinity (no limit)`
       : `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`);

@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError } from '../errors.js';
-import { NAME_RULE, nameProblem } from '../validation.js';
+import { isNumberIn, NAME_RULE, nameProblem } from '../validation.js';
 import type { ResolvedFaults } from './faults.js';
 import type { ResolvedStep, StoreOptions } from './operation-store.js';
 import type { FaultOptions, InMemoryOperationsServerOptions, OperationsMethod } from './api-types.js';
@@ -42,11 +42,11 @@ export const METHOD_EXPECTATION = `one of ${OPERATIONS_METHODS.map((m) => `'${m}
 
 /** @internal */
 export function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+  return isNumberIn(value, { min: 1, integer: true });
 }
 
 function isNonNegativeFinite(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  return isNumberIn(value, { min: 0, max: Number.MAX_VALUE });
 }
 
 /** {@link InMemoryOperationsServerOptions} with every default applied. @internal */

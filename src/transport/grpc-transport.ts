@@ -11,15 +11,15 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { GoogleAuth, googleAuthLibrary } from 'google-gax';
-import { decodeStatus } from '../any/rpc-status.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import type {
-  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, Status,
-  WaitOperationRequest,
+  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, WaitOperationRequest,
 } from '../types.js';
+import { checkNumber } from '../validation.js';
 import { CODECS, type MethodCodec } from './codec.js';
-import { markPermanentFailure, type OperationsTransport, type TransportCallOptions } from './transport.js';
+import { googleAuthSetupError, lostConnection, rpcErrorOf } from './grpc-errors.js';
+import type { OperationsTransport, TransportCallOptions } from './transport.js';
 
 /**
  * A google-auth-library client: a `GoogleAuth` or any `AuthClient` (OAuth2Client,
@@ -76,9 +76,6 @@ const MESSAGE_LIMIT_DEFAULTS = Object.freeze({ receive: 32 * 1024 * 1024, send: 
  */
 const RECONNECT_BACKOFF_DEFAULTS = Object.freeze({ initialMs: 1_000, maxMs: 3_000 });
 
-/** Codes grpc-js reports for a call that lost, or never had, its connection. */
-const CONNECTION_LOSS_CODES: ReadonlySet<number> = new Set([Code.CANCELLED, Code.DEADLINE_EXCEEDED, Code.UNAVAILABLE]);
-
 /** The OAuth scope requested with Application Default Credentials. */
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -109,58 +106,6 @@ function formatTarget({ host, port }: ParsedAddress): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Status of a failed grpc-js call: its code, message and the decoded details trailer. */
-function statusOf(error: grpc.ServiceError): Status {
-  // grpc-js ends connection errors with an empty "Resolution note: "; drop the stub.
-  const message = (error.details ?? '').replace(/\s*\.?\s*Resolution note:\s*$/, '');
-  const status: Status = { code: error.code, message, details: [] };
-  const detailsBin = error.metadata?.get('grpc-status-details-bin')[0];
-  if (detailsBin instanceof Buffer) {
-    try {
-      status.details = decodeStatus(detailsBin).details;
-    } catch {
-      // Malformed details must not hide the status code; keep the error without them.
-    }
-  }
-  return status;
-}
-
-/**
- * OpenSSL's reasons when a TLS client gets a plaintext answer (an HTTP/2 server without
- * TLS): the first bytes are not a TLS record.
- */
-const NOT_TLS = /wrong version number|packet length too long|unknown protocol/i;
-
-/**
- * The RpcError of a failed call, grpc-js's error as `cause`. A TLS handshake that failed
- * because the server answered in plaintext becomes an UNAVAILABLE that says so and what
- * to do, and is marked permanent: retrying cannot make that server speak TLS.
- */
-function rpcErrorOf(method: string, error: grpc.ServiceError, target: string, noConnection: boolean): RpcError {
-  const status = statusOf(error);
-  const notTls = status.code === Code.UNAVAILABLE ? NOT_TLS.exec(status.message) : null;
-  if (!notTls) return new RpcError(method, status, { cause: error, noConnection });
-  status.message = `the server at ${target} does not speak TLS (the TLS handshake failed: ${notTls[0]}). ` +
-    'For a plaintext server pass `insecure: true` (`--insecure` in the CLI)';
-  return markPermanentFailure(new RpcError(method, status, { cause: error, noConnection }));
-}
-
-/**
- * The error of a call whose Google-auth channel could not be set up: UNAUTHENTICATED,
- * saying what to do, with google-auth's error as `cause`. Without any transport option
- * the client takes the Application Default Credentials path, so the usual reason is a
- * forgotten `insecure: true` for a local server.
- */
-function googleAuthSetupError(method: string, target: string, explicitAuth: boolean, error: unknown): RpcError {
-  const reason = error instanceof Error ? error.message : String(error);
-  const message = explicitAuth
-    ? `could not set up Google authentication with the given \`auth\` client for ${target}: ${reason}`
-    : `without \`insecure\`, \`credentials\` or \`auth\` the client uses Application Default Credentials for ${target}, ` +
-      `and google-auth found none (${reason}). Pass \`insecure: true\` for a local plaintext server, ` +
-      '`credentials` for custom TLS, or set up Application Default Credentials for a Google API';
-  return new RpcError(method, { code: Code.UNAUTHENTICATED, message, details: [] }, { cause: error });
-}
-
 /**
  * Call credentials that ask a google-auth-library client for request headers. Its
  * `getRequestHeaders` resolves a WHATWG `Headers` (v10) or a plain record (older);
@@ -174,15 +119,6 @@ function googleCallCredentials(auth: GoogleAuth): grpc.CallCredentials {
       callback(null, metadata);
     }, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
   });
-}
-
-/**
- * Whether a failed call had no connection to the server: a connection-loss code while
- * the channel is not READY (a status the server sent arrives on a READY channel).
- */
-function lostConnection(client: grpc.Client, error: grpc.ServiceError): boolean {
-  return CONNECTION_LOSS_CODES.has(error.code) &&
-    client.getChannel().getConnectivityState(false) !== grpc.connectivityState.READY;
 }
 
 function toMetadata(entries: Record<string, string> | undefined, extra?: Record<string, string>, waitForReady = false): grpc.Metadata {
@@ -253,11 +189,7 @@ function checkTransportCall(request: unknown, options: unknown): void {
 }
 
 function messageLimit(value: unknown, argument: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
-    throw new InvalidArgumentError(argument, value, 'an integer number of bytes from 1 to 2147483647');
-  }
-  return value;
+  return checkNumber(value, argument, { min: 1, max: 2_147_483_647, integer: true }) ?? fallback;
 }
 
 /**
