@@ -168,12 +168,12 @@ export class OperationsClient {
    * and whether it serves WaitOperation (probed once for all handles, re-probed later).
    */
   readonly #server = new ServerState();
-  /** Poll loops of this client's handles; close() aborts them. */
-  readonly #activeRuns = new Set<AbortController>();
+  /**
+   * Aborted by close() with a {@link ClientClosedError}: every retry sleep and every
+   * handle's poll loop listens to it, so close() needs no registry of what is running.
+   */
+  readonly #closing = new AbortController();
   #operationContext: OperationContext | undefined;
-  /** Signals of the calls waiting to retry; close() aborts them (stopping the sleeps). */
-  readonly #activeCalls = new Set<AbortController>();
-  #closed = false;
   /** Credential headers in call metadata are refused on a plaintext channel unless allowed. */
   readonly #refuseCredentialMetadata: boolean;
   /** `options.metadata`, validated and copied: the base of every call's metadata. */
@@ -393,18 +393,13 @@ export class OperationsClient {
    * no timer or socket of the client keeps the process alive. Idempotent.
    */
   async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      const closed = new ClientClosedError();
-      for (const controller of this.#activeCalls) controller.abort(closed);
-      for (const run of this.#activeRuns) run.abort(closed);
-    }
+    if (!this.closed) this.#closing.abort(new ClientClosedError());
     await this.#transport.close();
   }
 
   /** Whether {@link OperationsClient.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing.signal.aborted;
   }
 
   /** What handles need from this client; built once, on the first handle. */
@@ -423,7 +418,7 @@ export class OperationsClient {
       types: this.#types,
       clock: this.#clock,
       random: this.#random,
-      activeRuns: this.#activeRuns,
+      closed: this.#closing.signal,
     };
     return this.#operationContext;
   }
@@ -471,19 +466,10 @@ export class OperationsClient {
 
   async #invoke<T>(call: ResolvedCall, attempt: (options: TransportCallOptions) => Promise<T>): Promise<T> {
     call.signal?.throwIfAborted();
-    // Made only when a retry must wait: aborted by the caller's signal or by close().
-    let controller: AbortController | undefined;
-    const onUserAbort = () => controller?.abort(call.signal!.reason);
-    const retrySignal = () => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (call.signal?.aborted) controller.abort(call.signal.reason);
-        else call.signal?.addEventListener('abort', onUserAbort, { once: true });
-        if (this.#closed) controller.abort(new ClientClosedError());
-        this.#activeCalls.add(controller);
-      }
-      return controller.signal;
-    };
+    // Asked for only when a retry must wait (the first attempt needs neither: close()
+    // rejects it in the transport); a call without a signal allocates nothing.
+    const closing = this.#closing.signal;
+    const retrySignal = () => (call.signal === undefined ? closing : AbortSignal.any([call.signal, closing]));
     try {
       const result = await callWithRetry(attempt, {
         policy: call.retry,
@@ -501,11 +487,6 @@ export class OperationsClient {
     } catch (error) {
       if (error instanceof RpcError && !error.noConnection) this.#server.reached = true;
       throw error;
-    } finally {
-      if (controller !== undefined) {
-        call.signal?.removeEventListener('abort', onUserAbort);
-        this.#activeCalls.delete(controller);
-      }
     }
   }
 }

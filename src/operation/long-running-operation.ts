@@ -53,8 +53,8 @@ export interface OperationContext {
   readonly types: TypeRegistry;
   readonly clock: Clock;
   readonly random: () => number;
-  /** Poll loops in progress; the client aborts them on close(). */
-  readonly activeRuns: Set<AbortController>;
+  /** The client's close(): aborts every poll loop, with a `ClientClosedError`. */
+  readonly closed: AbortSignal;
 }
 
 /** The poll loop's RPCs and the handle's own. @internal */
@@ -407,8 +407,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     if (this.#outcome || this.#run) return;
     const run = new AbortController();
     this.#run = run;
-    const { clock, activeRuns } = this.#context;
-    activeRuns.add(run);
+    const { clock, closed } = this.#context;
     const { totalTimeoutMs } = this.#settings.polling;
     const stopDeadline = totalTimeoutMs === undefined ? undefined : new AbortController();
     if (stopDeadline !== undefined && totalTimeoutMs !== undefined) {
@@ -425,7 +424,8 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       server: this.#context.server,
       clock,
       random: this.#context.random,
-      signal: run.signal,
+      // Ended by the handle (no observers left, totalTimeoutMs) or by the client's close().
+      signal: AbortSignal.any([run.signal, closed]),
       hasInitialState: this.#latest !== undefined,
       waitSliceMs: () => this.#waitSliceMs(),
       waitInFlight: this.#waitInFlight,
@@ -443,7 +443,6 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       },
     ).finally(() => {
       stopDeadline?.abort();
-      activeRuns.delete(run);
       if (this.#run === run) this.#run = undefined;
     });
   }
