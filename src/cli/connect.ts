@@ -48,16 +48,6 @@ export function parseHeaders(entries: readonly string[]): Record<string, string>
   return headers;
 }
 
-/** A client interceptor that adds the headers to every call, the handle's polls included. */
-function headerInterceptor(headers: Readonly<Record<string, string>>): grpc.Interceptor {
-  return (options, nextCall) => new grpc.InterceptingCall(nextCall(options), {
-    start(metadata, listener, next) {
-      for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
-      next(metadata, listener);
-    },
-  });
-}
-
 /**
  * Loads the `--proto` files into a TypeRegistry; without any, the well-known types only.
  *
@@ -118,7 +108,8 @@ export async function connect(flags: ConnectionFlags, types: TypeRegistry): Prom
       address,
       ...(credentials === undefined ? { insecure: true } : { credentials }),
       types,
-      ...(Object.keys(headers).length === 0 ? {} : { channelOptions: { interceptors: [headerInterceptor(headers)] } }),
+      // The client's default metadata: every call, the handle's polls included.
+      ...(Object.keys(headers).length === 0 ? {} : { metadata: headers }),
     });
   } catch (error) {
     if (error instanceof InvalidArgumentError && error.argument === 'address') {

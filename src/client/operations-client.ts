@@ -15,6 +15,7 @@ import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js
 import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../options/polling.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
+
 import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { GrpcOperationsTransport, type GrpcTransportOptions } from '../transport/grpc-transport.js';
@@ -28,6 +29,9 @@ import {
 } from '../validation.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
 import { callWithRetry } from './retry.js';
+
+/** The poll loop's hints of a handle's poll RPC (see {@link PollCallOptions}). */
+type PollHints = Pick<PollCallOptions, 'waitForReady' | 'notAfter'>;
 
 /**
  * How to build an {@link OperationsClient}: where the server is and how to reach it
@@ -65,6 +69,20 @@ export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
   types?: TypeRegistry;
   /** Default polling of every operation handle; each handle may override it. */
   polling?: PollingOptions;
+  /**
+   * Request metadata (headers) sent with every RPC of this client, the polls of its
+   * operation handles included; a call's own `metadata` is merged over it (a key given
+   * in both is the call's). Keys lowercase ASCII, values printable ASCII. On a plaintext
+   * (`insecure`) channel, credential headers (`authorization`, API keys, ...) are refused
+   * unless `allowInsecureCredentials` is true, as for call metadata.
+   *
+   * @example
+   * ```ts
+   * import { OperationsClient } from 'longrunning-client';
+   * const client = new OperationsClient({ address: 'localhost:50051', insecure: true, metadata: { 'x-tenant': 'blue' } });
+   * ```
+   */
+  metadata?: Record<string, string>;
   /** Replaces the clock (tests). @internal */
   clock?: Clock;
   /** Replaces `Math.random` for jitter (tests). @internal */
@@ -150,14 +168,16 @@ export class OperationsClient {
    * and whether it serves WaitOperation (probed once for all handles, re-probed later).
    */
   readonly #server = new ServerState();
-  /** Poll loops of this client's handles; close() aborts them. */
-  readonly #activeRuns = new Set<AbortController>();
+  /**
+   * Aborted by close() with a {@link ClientClosedError}: every retry sleep and every
+   * handle's poll loop listens to it, so close() needs no registry of what is running.
+   */
+  readonly #closing = new AbortController();
   #operationContext: OperationContext | undefined;
-  /** Signals of the calls waiting to retry; close() aborts them (stopping the sleeps). */
-  readonly #activeCalls = new Set<AbortController>();
-  #closed = false;
   /** Credential headers in call metadata are refused on a plaintext channel unless allowed. */
   readonly #refuseCredentialMetadata: boolean;
+  /** `options.metadata`, validated and copied: the base of every call's metadata. */
+  readonly #metadata: Readonly<Record<string, string>> | undefined;
 
   /**
    * @throws {@link InvalidArgumentError} for a malformed address, conflicting transport
@@ -175,6 +195,10 @@ export class OperationsClient {
     this.#types = options.types ?? TypeRegistry.empty();
     this.#polling = resolvePolling(options.polling, POLLING_DEFAULTS, 'options.polling');
     this.#clock = options.clock ?? systemClock;
+    // Before the transport: a bad option must not leave a channel behind.
+    this.#refuseCredentialMetadata = options.insecure === true && options.allowInsecureCredentials !== true;
+    const metadata = this.#checkMetadata(options.metadata, 'options.metadata');
+    this.#metadata = metadata === undefined ? undefined : Object.freeze({ ...metadata });
     this.#random = options.random ?? Math.random;
     if (options.transport !== undefined) {
       const conflicting = TRANSPORT_KEYS.find((key) => options[key] !== undefined);
@@ -188,7 +212,6 @@ export class OperationsClient {
       if (address === undefined) throw new InvalidArgumentError('options.address', address, 'a "host:port" string');
       this.#transport = new GrpcOperationsTransport({ ...rest, address });
     }
-    this.#refuseCredentialMetadata = options.insecure === true && options.allowInsecureCredentials !== true;
   }
 
   /**
@@ -201,7 +224,7 @@ export class OperationsClient {
     return this.#getOperation(request, options);
   }
 
-  async #getOperation(request: OperationNameRequest, options: CallOptions | undefined, poll?: PollCallOptions): Promise<Operation> {
+  async #getOperation(request: OperationNameRequest, options: CallOptions | undefined, poll?: PollHints): Promise<Operation> {
     const { name, call } = this.#resolveNamedCall('getOperation', request, options, poll);
     return this.#invoke(call, (attempt) => this.#transport.getOperation({ name }, attempt));
   }
@@ -289,7 +312,7 @@ export class OperationsClient {
     }
   }
 
-  async #waitOperation(request: WaitOperationRequest, options: CallOptions | undefined, poll?: PollCallOptions): Promise<Operation> {
+  async #waitOperation(request: WaitOperationRequest, options: CallOptions | undefined, poll?: PollHints): Promise<Operation> {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
     const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0, allowInfinity: true });
@@ -370,44 +393,38 @@ export class OperationsClient {
    * no timer or socket of the client keeps the process alive. Idempotent.
    */
   async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      const closed = new ClientClosedError();
-      for (const controller of this.#activeCalls) controller.abort(closed);
-      for (const run of this.#activeRuns) run.abort(closed);
-    }
+    if (!this.closed) this.#closing.abort(new ClientClosedError());
     await this.#transport.close();
   }
 
   /** Whether {@link OperationsClient.close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing.signal.aborted;
   }
 
   /** What handles need from this client; built once, on the first handle. */
   #context(): OperationContext {
     this.#operationContext ??= {
+      // The poll hints ride in the options object itself: no copy per poll.
       rpcs: {
-        getOperation: async (name, poll) =>
-          checkAnswerNames(name, 'GetOperation', await this.#getOperation({ name }, { signal: poll.signal }, poll)),
-        waitOperation: async (name, waitMs, poll) => checkAnswerNames(name, 'WaitOperation',
-          await this.#waitOperation({ name, timeoutMs: waitMs }, { signal: poll.signal }, poll)),
+        getOperation: async (request, options) =>
+          checkAnswerNames(request.name, 'GetOperation', await this.#getOperation(request, options, options)),
+        waitOperation: async (request, options) =>
+          checkAnswerNames(request.name, 'WaitOperation', await this.#waitOperation(request, options, options)),
+        cancelOperation: (request, options) => this.cancelOperation(request, options),
+        deleteOperation: (request, options) => this.deleteOperation(request, options),
       },
       server: this.#server,
       types: this.#types,
       clock: this.#clock,
       random: this.#random,
-      activeRuns: this.#activeRuns,
-      getOperation: async (request, options) =>
-        checkAnswerNames(request.name, 'GetOperation', await this.getOperation(request, options)),
-      cancelOperation: (request, options) => this.cancelOperation(request, options),
-      deleteOperation: (request, options) => this.deleteOperation(request, options),
+      closed: this.#closing.signal,
     };
     return this.#operationContext;
   }
 
   /** Validates a request that names one operation, and its call options. */
-  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined, poll?: PollCallOptions): { name: string; call: ResolvedCall } {
+  #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined, poll?: PollHints): { name: string; call: ResolvedCall } {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
     return { name, call: this.#resolveCall(method, options, undefined, poll) };
@@ -418,18 +435,13 @@ export class OperationsClient {
    *   grace): it raises the default deadline and every attempt's deadline.
    * @param poll - For a handle's poll RPC: wait for the connection, end by `notAfter`.
    */
-  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, poll?: PollCallOptions): ResolvedCall {
+  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, poll?: PollHints): ResolvedCall {
     checkObject(options, 'options', true);
     const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true });
     const signal = checkSignal(options?.signal, 'options.signal');
-    const metadata = checkMetadata(options?.metadata, 'options.metadata');
-    if (metadata && this.#refuseCredentialMetadata) {
-      const credentialKey = Object.keys(metadata).find((key) => CREDENTIAL_METADATA_KEYS.has(key));
-      if (credentialKey !== undefined) {
-        throw new InvalidArgumentError('options.metadata key', credentialKey,
-          'not a credential header on a plaintext (`insecure`) channel unless `allowInsecureCredentials` is true');
-      }
-    }
+    const own = this.#checkMetadata(options?.metadata, 'options.metadata');
+    // The client's defaults under the call's own; no copy when only one side has any.
+    const metadata = own === undefined ? this.#metadata : this.#metadata === undefined ? own : { ...this.#metadata, ...own };
     const retry = resolveRetry(options?.retry, 'options.retry', this.#retry);
     if (this.closed) throw new ClientClosedError(method);
     const timeoutMs = explicitTimeoutMs ?? Math.max(this.#timeoutMs, minimumTimeoutMs ?? 0);
@@ -439,21 +451,25 @@ export class OperationsClient {
     };
   }
 
+  /** Validates request metadata, refusing credential headers on a plaintext channel unless allowed. */
+  #checkMetadata(value: unknown, argument: string): Record<string, string> | undefined {
+    const metadata = checkMetadata(value, argument);
+    if (metadata && this.#refuseCredentialMetadata) {
+      const credentialKey = Object.keys(metadata).find((key) => CREDENTIAL_METADATA_KEYS.has(key));
+      if (credentialKey !== undefined) {
+        throw new InvalidArgumentError(`${argument} key`, credentialKey,
+          'not a credential header on a plaintext (`insecure`) channel unless `allowInsecureCredentials` is true');
+      }
+    }
+    return metadata;
+  }
+
   async #invoke<T>(call: ResolvedCall, attempt: (options: TransportCallOptions) => Promise<T>): Promise<T> {
     call.signal?.throwIfAborted();
-    // Made only when a retry must wait: aborted by the caller's signal or by close().
-    let controller: AbortController | undefined;
-    const onUserAbort = () => controller?.abort(call.signal!.reason);
-    const retrySignal = () => {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (call.signal?.aborted) controller.abort(call.signal.reason);
-        else call.signal?.addEventListener('abort', onUserAbort, { once: true });
-        if (this.#closed) controller.abort(new ClientClosedError());
-        this.#activeCalls.add(controller);
-      }
-      return controller.signal;
-    };
+    // Asked for only when a retry must wait (the first attempt needs neither: close()
+    // rejects it in the transport); a call without a signal allocates nothing.
+    const closing = this.#closing.signal;
+    const retrySignal = () => (call.signal === undefined ? closing : AbortSignal.any([call.signal, closing]));
     try {
       const result = await callWithRetry(attempt, {
         policy: call.retry,
@@ -471,11 +487,6 @@ export class OperationsClient {
     } catch (error) {
       if (error instanceof RpcError && !error.noConnection) this.#server.reached = true;
       throw error;
-    } finally {
-      if (controller !== undefined) {
-        call.signal?.removeEventListener('abort', onUserAbort);
-        this.#activeCalls.delete(controller);
-      }
     }
   }
 }

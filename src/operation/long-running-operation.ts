@@ -18,7 +18,9 @@ import type { ResolvedPolling } from '../options/polling.js';
 import { pollUntilDone, type OperationRpcs, type WaitInFlight } from '../poller/poll-loop.js';
 import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';
-import type { CallOptions, Operation, OperationSnapshot, PollingOptions, Status } from '../types.js';
+import type {
+  CallOptions, Operation, OperationNameRequest, OperationSnapshot, PollingOptions, Status,
+} from '../types.js';
 import { checkNumber } from '../validation.js';
 import type { ResumeToken } from './resume-token.js';
 import { sameAny, sameOperation } from './snapshot.js';
@@ -41,16 +43,24 @@ export interface WaitOptions {
  * @internal
  */
 export interface OperationContext {
-  readonly rpcs: OperationRpcs;
+  /**
+   * The one RPC surface of a handle, for its poll loop and its own `poll()`, `cancel()`
+   * and `delete()` alike: the client's calls, with its deadlines, retries and default
+   * metadata, and answers checked to be about the operation asked for.
+   */
+  readonly rpcs: HandleRpcs;
   readonly server: ServerState;
   readonly types: TypeRegistry;
   readonly clock: Clock;
   readonly random: () => number;
-  /** Poll loops in progress; the client aborts them on close(). */
-  readonly activeRuns: Set<AbortController>;
-  getOperation(request: { name: string }, options?: CallOptions): Promise<Operation>;
-  cancelOperation(request: { name: string }, options?: CallOptions): Promise<void>;
-  deleteOperation(request: { name: string }, options?: CallOptions): Promise<void>;
+  /** The client's close(): aborts every poll loop, with a `ClientClosedError`. */
+  readonly closed: AbortSignal;
+}
+
+/** The poll loop's RPCs and the handle's own. @internal */
+export interface HandleRpcs extends OperationRpcs {
+  cancelOperation(request: OperationNameRequest, options?: CallOptions): Promise<void>;
+  deleteOperation(request: OperationNameRequest, options?: CallOptions): Promise<void>;
 }
 
 /** How the handle reads its Anys. @internal */
@@ -240,7 +250,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
    */
   async poll(options?: CallOptions): Promise<OperationSnapshot<R, M>> {
     if (this.#outcome) return this.#outcome.snapshot;
-    const raw = await this.#context.getOperation({ name: this.name }, options);
+    const raw = await this.#context.rpcs.getOperation({ name: this.name }, options);
     return this.#accept(raw);
   }
 
@@ -252,7 +262,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
    * @throws {@link RpcError} when the RPC fails (e.g. UNIMPLEMENTED).
    */
   cancel(options?: CallOptions): Promise<void> {
-    return this.#context.cancelOperation({ name: this.name }, options);
+    return this.#context.rpcs.cancelOperation({ name: this.name }, options);
   }
 
   /**
@@ -262,7 +272,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
    * @throws {@link RpcError} when the RPC fails.
    */
   delete(options?: CallOptions): Promise<void> {
-    return this.#context.deleteOperation({ name: this.name }, options);
+    return this.#context.rpcs.deleteOperation({ name: this.name }, options);
   }
 
   /**
@@ -397,8 +407,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     if (this.#outcome || this.#run) return;
     const run = new AbortController();
     this.#run = run;
-    const { clock, activeRuns } = this.#context;
-    activeRuns.add(run);
+    const { clock, closed } = this.#context;
     const { totalTimeoutMs } = this.#settings.polling;
     const stopDeadline = totalTimeoutMs === undefined ? undefined : new AbortController();
     if (stopDeadline !== undefined && totalTimeoutMs !== undefined) {
@@ -415,7 +424,8 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       server: this.#context.server,
       clock,
       random: this.#context.random,
-      signal: run.signal,
+      // Ended by the handle (no observers left, totalTimeoutMs) or by the client's close().
+      signal: AbortSignal.any([run.signal, closed]),
       hasInitialState: this.#latest !== undefined,
       waitSliceMs: () => this.#waitSliceMs(),
       waitInFlight: this.#waitInFlight,
@@ -433,7 +443,6 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       },
     ).finally(() => {
       stopDeadline?.abort();
-      activeRuns.delete(run);
       if (this.#run === run) this.#run = undefined;
     });
   }

@@ -13,32 +13,38 @@ import { RpcError } from '../errors.js';
 import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import { TRANSIENT_POLLING_CODES } from '../transient.js';
-import type { Operation } from '../types.js';
+import type { CallOptions, Operation, OperationNameRequest, WaitOperationRequest } from '../types.js';
 import type { ResolvedPolling } from '../options/polling.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
 
-/** How the loop wants one RPC sent. @internal */
-export interface PollCallOptions {
-  readonly signal: AbortSignal;
+/**
+ * Call options of a poll RPC: the public {@link CallOptions} (the loop sets `signal`;
+ * client defaults such as `metadata` apply as to any call) plus two hints only the loop
+ * sets. @internal
+ */
+export interface PollCallOptions extends CallOptions {
   /**
    * Queue the call while the channel is (re)connecting instead of failing it at once:
    * set once the server has been reached, so an outage costs one pending call per
    * handle (no retry storm) and the call goes out as soon as the server is back.
    */
-  readonly waitForReady: boolean;
+  readonly waitForReady?: boolean;
   /**
    * During an outage, the call must end by then (clock time): the end of the outage
    * budget, so a call held for a connection that never comes fails then, not at its
-   * own, longer deadline. `Infinity` otherwise.
+   * own, longer deadline. `Infinity` (or absent) otherwise.
    */
-  readonly notAfter: number;
+  readonly notAfter?: number;
 }
 
-/** The RPCs the poller needs, with the client's deadlines and retries applied. @internal */
+/**
+ * The RPCs the poller needs, with the client's deadlines, retries and default metadata
+ * applied: the same methods, requests and options as the client's own. @internal
+ */
 export interface OperationRpcs {
-  getOperation(name: string, options: PollCallOptions): Promise<Operation>;
-  /** Asks the server to hold the call up to `waitMs`. */
-  waitOperation(name: string, waitMs: number, options: PollCallOptions): Promise<Operation>;
+  getOperation(request: OperationNameRequest, options?: PollCallOptions): Promise<Operation>;
+  /** Asks the server to hold the call up to `request.timeoutMs`. */
+  waitOperation(request: WaitOperationRequest, options?: PollCallOptions): Promise<Operation>;
 }
 
 /** @internal */
@@ -164,8 +170,8 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     let operation: Operation;
     try {
       operation = step.method === 'wait'
-        ? await rpcs.waitOperation(name, step.sliceMs, callOptions)
-        : await rpcs.getOperation(name, callOptions);
+        ? await rpcs.waitOperation({ name, timeoutMs: step.sliceMs }, callOptions)
+        : await rpcs.getOperation({ name }, callOptions);
       // An answer that raced the abort is dropped: no state is reported after it.
       signal.throwIfAborted();
     } catch (error) {

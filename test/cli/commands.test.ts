@@ -662,13 +662,26 @@ add({
     const flags = ['--address', address, '--ca', caFile, '--header', `authorization: Bearer ${SECRET}`, '--header', 'x-api-key=k3y'];
     const ok = await cli([...flags, 'get', op]);
     const call = tls.calls.find((record) => record.name === op);
-    return { ok, headers: call?.metadata };
+    // wait: the handle's polls (an initial GetOperation, then waits or polls) carry them too.
+    const later = tls.createOperation({ name: name('tls-later') });
+    void whenCalled(tls, later).then(() => tls.script(later, [{ afterMs: 150, done: true, response: struct({ rows: 7 }) }]));
+    const waited = await cli([...flags, 'wait', later]);
+    const polls = tls.calls.filter((record) => record.name === later);
+    return { ok, headers: call?.metadata, waited, polls };
   },
-  check: ({ ok, headers }) => {
+  check: ({ ok, headers, waited, polls }) => {
     expect(ok.code, ok.stderr).to.equal(0);
     expect(ok.stderr).to.equal('');
     expect(ok.stdout).to.include('{"secure":true}');
     expect(headers).to.include({ authorization: `Bearer ${SECRET}`, 'x-api-key': 'k3y' });
+    expect(waited.code, waited.stderr).to.equal(0);
+    expect(waited.stderr).to.equal('');
+    expect(waited.stdout).to.not.include(SECRET);
+    expect(polls.length, 'the initial GetOperation and at least one poll').to.be.at.least(2);
+    expect(polls.map((record) => record.method)).to.include.members(['GetOperation']);
+    for (const record of polls) {
+      expect(record.metadata, record.method).to.include({ authorization: `Bearer ${SECRET}`, 'x-api-key': 'k3y' });
+    }
   },
 });
 

@@ -315,6 +315,22 @@ describe('LongRunningOperation over gRPC (integration)', function () {
       expect(callsFor(name), 'promise() after completion sends nothing').to.have.length(callsAtCompletion);
     });
 
+    it("the client's default metadata reaches every RPC of a handle, its polls included", async () => {
+      await withServerAndClient({ client: { metadata: { 'x-tenant': 'blue' } } }, async ({ server: own, client: tenant }) => {
+        const name = own.createOperation();
+        const op = tenant.operation(name);
+        const result = op.promise();
+        await waitFor(() => own.pendingWaits === 1, 'a WaitOperation to be pending');
+        own.complete(name, struct({ rows: 1 }));
+        await within(result, 5_000, 'the promise');
+        await tenant.deleteOperation({ name }, { metadata: { 'x-why': 'cleanup' } });
+        const calls = own.calls.filter((call) => call.name === name);
+        expect(calls.map((call) => call.method)).to.include.members(['GetOperation', 'WaitOperation', 'DeleteOperation']);
+        for (const call of calls.slice(0, -1)) expect(call.metadata, call.method).to.include({ 'x-tenant': 'blue' });
+        expect(calls.at(-1)!.metadata).to.include({ 'x-tenant': 'blue', 'x-why': 'cleanup' });
+      });
+    });
+
     it("one caller's timeoutMs does not affect another caller without one", async () => {
       const name = server.createOperation();
       const op = client.operation(name);

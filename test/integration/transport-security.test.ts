@@ -260,6 +260,28 @@ describe('transport security (integration)', function () {
       }
     });
 
+    it('applies the credential rule to the client-level metadata at construction', async () => {
+      const error = (() => {
+        try {
+          return new OperationsClient({ address: plain.address, insecure: true, metadata: { authorization: 'Bearer secret-5' } });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).to.be.instanceOf(InvalidArgumentError).with.property('value', 'authorization');
+      expect(String(error) + (error as Error).stack).to.not.contain('secret-5');
+      const allowed = new OperationsClient({
+        address: plain.address, insecure: true, allowInsecureCredentials: true, metadata: { authorization: 'Bearer secret-6' },
+      });
+      try {
+        const name = plain.createOperation();
+        await allowed.getOperation({ name });
+        expect(plain.calls.at(-1)?.metadata.authorization).to.equal('Bearer secret-6');
+      } finally {
+        await allowed.close();
+      }
+    });
+
     it('never echoes a metadata value in a validation error', async () => {
       const client = new OperationsClient({ address: plain.address, insecure: true, allowInsecureCredentials: true });
       try {

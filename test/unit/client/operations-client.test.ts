@@ -67,6 +67,66 @@ describe('OperationsClient (unit, fake transport)', () => {
       expect(transport.calls[1].options.deadline, 'explicit 0 means 0').to.equal(1_000_000);
     });
 
+    it('merges the client-level metadata under each call\'s own (the call wins a shared key)', async () => {
+      const defaults = { 'x-tenant': 'blue', 'x-trace': 'client' };
+      const own = new OperationsClient({ transport, random: () => 0, metadata: defaults });
+      try {
+        transport.on('getOperation', (req) => op(req.name));
+        transport.on('listOperations', () => ({ operations: [], nextPageToken: '', unreachable: [] }));
+        transport.on('cancelOperation', () => undefined);
+        defaults['x-tenant'] = 'changed later'; // the client keeps its own copy
+        await own.getOperation({ name: 'operations/1' });
+        await own.getOperation({ name: 'operations/1' }, { metadata: { 'x-trace': 'call', 'x-extra': '1' } });
+        await own.listOperations({ name: 'operations' });
+        await own.cancelOperation({ name: 'operations/1' }, { metadata: {} });
+        expect(transport.calls.map((c) => c.options.metadata)).to.deep.equal([
+          { 'x-tenant': 'blue', 'x-trace': 'client' },
+          { 'x-tenant': 'blue', 'x-trace': 'call', 'x-extra': '1' },
+          { 'x-tenant': 'blue', 'x-trace': 'client' },
+          { 'x-tenant': 'blue', 'x-trace': 'client' },
+        ]);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('sends the client-level metadata with a handle\'s polls (GetOperation and WaitOperation) and its own calls', async () => {
+      const own = new OperationsClient({ transport, random: () => 0, metadata: { 'x-tenant': 'blue' } });
+      try {
+        transport.sequence('getOperation', [op('operations/1'), op('operations/1', true)]);
+        transport.sequence('waitOperation', [op('operations/1')]);
+        transport.on('cancelOperation', () => undefined);
+        const handle = own.operation('operations/1', { polling: { strategy: 'wait' } });
+        const done = handle.promise();
+        await clock.tickAsync(0);
+        await handle.cancel({ metadata: { 'x-why': 'test' } });
+        await handle.poll();
+        await done;
+        expect(transport.calls.map((c) => [c.method, c.options.metadata])).to.deep.equal([
+          ['getOperation', { 'x-tenant': 'blue' }], // the loop's initial state
+          ['waitOperation', { 'x-tenant': 'blue' }], // the loop's long poll
+          ['cancelOperation', { 'x-tenant': 'blue', 'x-why': 'test' }],
+          ['getOperation', { 'x-tenant': 'blue' }], // poll(), which settles the handle
+        ]);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('validates the client-level metadata like call metadata, at construction', () => {
+      expect(() => new OperationsClient({ transport, metadata: { 'X-Key': 'v' } }))
+        .to.throw(InvalidArgumentError).with.property('argument', 'options.metadata key');
+      const error = (() => {
+        try {
+          return new OperationsClient({ transport, metadata: { 'x-key': 'secret\n' } });
+        } catch (e) {
+          return e as InvalidArgumentError;
+        }
+      })();
+      expect(error).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'options.metadata.x-key');
+      expect(`${(error as Error).message} ${(error as Error).stack}`).to.not.contain('secret');
+    });
+
     it('extends the WaitOperation deadline to cover the requested wait unless timeoutMs is explicit', async () => {
       transport.on('waitOperation', (req) => op(req.name));
       await client.waitOperation({ name: 'operations/1', timeoutMs: 120_000 });

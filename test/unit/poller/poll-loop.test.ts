@@ -128,12 +128,12 @@ class ScriptedRpcs implements OperationRpcs {
     this.#scripts = { GetOperation: [...(script.get ?? [])], WaitOperation: [...(script.wait ?? [])] };
   }
 
-  getOperation(name: string, options: PollCallOptions): Promise<Operation> {
+  getOperation({ name }: { name: string }, options?: PollCallOptions): Promise<Operation> {
     return this.#answer('GetOperation', name, undefined, options);
   }
 
-  waitOperation(name: string, waitMs: number, options: PollCallOptions): Promise<Operation> {
-    return this.#answer('WaitOperation', name, waitMs, options);
+  waitOperation({ name, timeoutMs }: { name: string; timeoutMs?: number }, options?: PollCallOptions): Promise<Operation> {
+    return this.#answer('WaitOperation', name, timeoutMs, options);
   }
 
   get times(): number[] {
@@ -148,8 +148,9 @@ class ScriptedRpcs implements OperationRpcs {
     return this.calls.filter((call) => call.method === method);
   }
 
-  async #answer(method: Method, name: string, waitMs: number | undefined, { signal, waitForReady }: PollCallOptions): Promise<Operation> {
-    const call: Call = { method, at: Date.now(), waitMs, signal, waitForReady };
+  async #answer(method: Method, name: string, waitMs: number | undefined, options: PollCallOptions | undefined): Promise<Operation> {
+    // The loop always passes its signal and hints.
+    const call: Call = { method, at: Date.now(), waitMs, signal: options!.signal!, waitForReady: options!.waitForReady! };
     this.calls.push(call);
     if (name !== NAME) throw new Error(`${method} for unexpected name ${name}`);
     const script = this.#scripts[method];
