@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { TypeRegistry } from '../any/type-registry.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
@@ -172,7 +173,7 @@ export class OperationsClient {
    * Aborted by close() with a {@link ClientClosedError}: every retry sleep and every
    * handle's poll loop listens to it, so close() needs no registry of what is running.
    */
-  readonly #closing = new AbortController();
+  readonly #closing = unboundedController();
   #operationContext: OperationContext | undefined;
   /** Credential headers in call metadata are refused on a plaintext channel unless allowed. */
   readonly #refuseCredentialMetadata: boolean;
@@ -489,6 +490,17 @@ export class OperationsClient {
       throw error;
     }
   }
+}
+
+/**
+ * An AbortController whose signal takes any number of listeners without Node's
+ * MaxListenersExceededWarning: a fleet of handles and retry sleeps each listen to the
+ * client's closing signal, and that is by design, not a leak.
+ */
+function unboundedController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /**

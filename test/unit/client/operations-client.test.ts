@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { getEventListeners } from 'node:events';
 import sinon from 'sinon';
 import { OperationsClient } from '../../../src/client/operations-client.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../../../src/errors.js';
@@ -284,6 +285,46 @@ describe('OperationsClient (unit, fake transport)', () => {
       expect(refused).to.be.instanceOf(ClientClosedError);
       expect(transport.calls).to.have.length(1);
       expect(client.closed).to.equal(true);
+    });
+  });
+
+  describe('close() and a fleet of handles', () => {
+    it('every waiting handle listens to close() (past Node\'s 10-listener warning), and stops listening when its wait ends', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      const added = sinon.spy(EventTarget.prototype, 'addEventListener');
+      const own = new OperationsClient({ transport, random: () => 0, polling: { strategy: 'poll' } });
+      try {
+        const finished = new Set<string>();
+        transport.on('getOperation', (req) => op(req.name, finished.has(req.name)));
+        const handles = Array.from({ length: 12 }, (_, i) => own.operation(`operations/${i}`));
+        const waits = handles.map((handle) => handle.promise().then(() => 'done', (e: unknown) => e));
+        await clock.tickAsync(1_000);
+        // The client's closing signal: the one target every handle's run listens to.
+        const abortListeners = new Map<EventTarget, number>();
+        for (const call of added.getCalls()) {
+          if (call.args[0] === 'abort') abortListeners.set(call.thisValue as EventTarget, (abortListeners.get(call.thisValue as EventTarget) ?? 0) + 1);
+        }
+        const closing = [...abortListeners].find(([, n]) => n >= handles.length)?.[0];
+        expect(closing, 'a signal every run listens to').to.not.equal(undefined);
+        expect(getEventListeners(closing!, 'abort')).to.have.length(handles.length);
+
+        for (let i = 0; i < 6; i++) finished.add(`operations/${i}`);
+        await clock.tickAsync(10_000);
+        expect(await Promise.all(waits.slice(0, 6))).to.deep.equal(Array(6).fill('done'));
+        expect(getEventListeners(closing!, 'abort')).to.have.length(6);
+
+        await own.close();
+        for (const outcome of await Promise.all(waits.slice(6))) expect(outcome).to.be.instanceOf(ClientClosedError);
+        expect(getEventListeners(closing!, 'abort')).to.have.length(0);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).to.deep.equal([]);
+      } finally {
+        process.off('warning', onWarning);
+        added.restore();
+        await own.close();
+      }
     });
   });
 
