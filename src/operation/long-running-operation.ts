@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { Observable, type Subscriber } from 'rxjs';
+import {
+  EMPTY, Observable, catchError, distinctUntilChanged, filter, map, throwError, type Subscriber,
+} from 'rxjs';
 import type { TypeRegistry } from '../any/type-registry.js';
 import { Code } from '../code.js';
 import {
@@ -169,7 +171,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       }
     }
     this.state$ = new Observable<OperationSnapshot<R, M>>((subscriber) => this.#subscribeStates(subscriber));
-    this.metadata$ = new Observable<M>((subscriber) => this.#subscribeMetadata(subscriber));
+    this.metadata$ = metadataOf(this.state$, this.#metadataErrors);
   }
 
   /** The last state seen, or undefined before the first. */
@@ -315,42 +317,6 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     return () => this.#release(observer);
   }
 
-  #subscribeMetadata(subscriber: Subscriber<M>): (() => void) | undefined {
-    let emitted = false;
-    let last: Operation['metadata'];
-    let registered = false;
-    const observer: Observer<R, M> = {
-      watchesProgress: true,
-      state: (snapshot) => {
-        const raw = snapshot.raw.metadata;
-        if (raw === undefined || (emitted && sameAny(last, raw))) return;
-        const metadataError = this.#metadataErrors.get(snapshot);
-        if (metadataError !== undefined) {
-          // Metadata that does not unpack ends this stream (and only this one) at once.
-          if (registered) this.#release(observer);
-          subscriber.error(metadataError);
-          return;
-        }
-        emitted = true;
-        last = raw;
-        subscriber.next(snapshot.metadata as M);
-      },
-      // The operation's own failure is promise()'s to report; a failed wait is ours.
-      end: (error) => endSubscriber(subscriber, error instanceof OperationFailedError ? undefined : error),
-    };
-    if (this.#latest) observer.state(this.#latest);
-    if (subscriber.closed) return undefined;
-    if (this.#outcome) {
-      observer.end(this.#outcome.error);
-      return undefined;
-    }
-    this.#observers.add(observer);
-    registered = true;
-    this.#ensureRunning();
-    this.#watchProgress();
-    return () => this.#release(observer);
-  }
-
   /** Takes in a received state: emits it if distinct, settles the outcome if done. */
   #accept(raw: Operation): OperationSnapshot<R, M> {
     if (this.#outcome) return this.#outcome.snapshot;
@@ -482,6 +448,30 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     this.#run = undefined;
     run.abort(NO_MORE_OBSERVERS);
   }
+}
+
+/**
+ * `metadata$` from `state$`: one subscription logic (demand, the latest state at once, the
+ * outcome, release) for both streams. Only states that carry metadata count, distinct by
+ * bytes; metadata that did not unpack errors this stream alone (the operator chain
+ * unsubscribes from `state$` at once, so an error on the latest state starts no loop); the
+ * operation's own failure completes it, since that is `promise()`'s and `state$`'s to report.
+ */
+function metadataOf<R, M>(
+  states: Observable<OperationSnapshot<R, M>>,
+  metadataErrors: WeakMap<OperationSnapshot<R, M>, unknown>,
+): Observable<M> {
+  return states.pipe(
+    filter((snapshot) => snapshot.raw.metadata !== undefined),
+    distinctUntilChanged((previous, next) => sameAny(previous.raw.metadata, next.raw.metadata)),
+    map((snapshot) => {
+      const metadataError = metadataErrors.get(snapshot);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the registry's own typed error, rethrown as is
+      if (metadataError !== undefined) throw metadataError;
+      return snapshot.metadata as M;
+    }),
+    catchError((error: unknown) => (error instanceof OperationFailedError ? EMPTY : throwError(() => error))),
+  );
 }
 
 function endSubscriber<T>(subscriber: Subscriber<T>, error: unknown): void {
