@@ -17,7 +17,7 @@ import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
 } from '../errors.js';
 import type { ResolvedPolling } from '../options/polling.js';
-import { pollUntilDone, type OperationRpcs, type WaitInFlight } from '../poller/poll-loop.js';
+import { pollUntilDone, type OperationRpcs } from '../poller/poll-loop.js';
 import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';
 import type {
@@ -153,8 +153,8 @@ export class LongRunningOperation<R = unknown, M = unknown> {
   #latest: OperationSnapshot<R, M> | undefined;
   #outcome: Outcome<R, M> | undefined;
   #run: AbortController | undefined;
-  /** The loop's WaitOperation in flight, if any (see #watchProgress). */
-  readonly #waitInFlight: { current: WaitInFlight | undefined } = { current: undefined };
+  /** The loop's listener while a WaitOperation is in flight (see #watchProgress). */
+  #sliceShrunk: (() => void) | undefined;
 
   /** @internal */
   constructor(context: OperationContext, initial: string | Operation, settings: HandleSettings) {
@@ -399,7 +399,12 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       signal: run.signal,
       hasInitialState: this.#latest !== undefined,
       waitSliceMs: () => this.#waitSliceMs(),
-      waitInFlight: this.#waitInFlight,
+      onSliceShrunk: (listener) => {
+        this.#sliceShrunk = listener;
+        return () => {
+          if (this.#sliceShrunk === listener) this.#sliceShrunk = undefined;
+        };
+      },
       onOperation: (operation) => {
         this.#accept(operation);
       },
@@ -421,11 +426,11 @@ export class LongRunningOperation<R = unknown, M = unknown> {
 
   /**
    * A progress watcher joined: a long WaitOperation already in flight would hide
-   * progress until its slice ends, so it is cut short and re-issued with the short one.
+   * progress until its slice ends, so the loop is told the slice shrank (it cuts the
+   * wait short and re-issues it with the short one).
    */
   #watchProgress(): void {
-    const wait = this.#waitInFlight.current;
-    if (wait !== undefined && wait.sliceMs > this.#waitSliceMs()) wait.interrupt();
+    this.#sliceShrunk?.();
   }
 
   /** Short slices while progress is watched, long ones while only results are awaited. */

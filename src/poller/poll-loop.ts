@@ -69,21 +69,16 @@ export interface PollLoopOptions {
    */
   readonly waitSliceMs?: () => number;
   /**
-   * Set by the loop while a WaitOperation is in flight (cleared after): its slice and a
-   * way to cut it short, after which the loop waits again at once with the slice
-   * `waitSliceMs()` returns then. Lets a handle shorten a long wait when someone starts
-   * watching progress.
+   * The event "`waitSliceMs()` may have shrunk" (a progress watcher joined), which the
+   * caller fires by calling the listener it was given. The loop listens only while a
+   * WaitOperation is in flight (subscribing returns the unsubscribe): when the slice is
+   * now shorter than that wait's, the wait is cancelled and re-issued at once with the
+   * shorter one (costs one cancelled RPC), so progress does not stay hidden for a long
+   * slice.
    */
-  readonly waitInFlight?: { current: WaitInFlight | undefined };
+  readonly onSliceShrunk?: (listener: () => void) => () => void;
   /** Called with every state received, in order; may throw to end the loop. */
   readonly onOperation: (operation: Operation) => void;
-}
-
-/** A WaitOperation in flight, as the loop exposes it. @internal */
-export interface WaitInFlight {
-  readonly sliceMs: number;
-  /** Cancels this wait; the loop re-waits at once (costs one cancelled RPC). */
-  interrupt(): void;
 }
 
 /**
@@ -132,6 +127,7 @@ type Step =
  */
 export async function pollUntilDone(options: PollLoopOptions): Promise<Operation> {
   const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
+  const currentSliceMs = options.waitSliceMs ?? (() => policy.waitSliceMs);
   const failurePolicy: BackoffPolicy = { ...policy, maxDelayMs: Math.min(policy.maxDelayMs, FAILURE_MAX_DELAY_MS) };
   let needInitialState = !options.hasInitialState;
   /** Polls (or unproductive immediate waits) in a row: the poll schedule's position. */
@@ -159,9 +155,9 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     }
     const startedAt = clock.now();
     const slice = step.method === 'wait' ? interruptibleSlice(signal) : undefined;
-    if (slice && step.method === 'wait' && options.waitInFlight) {
-      options.waitInFlight.current = { sliceMs: step.sliceMs, interrupt: slice.interrupt };
-    }
+    const stopListening = slice !== undefined && step.method === 'wait' && options.onSliceShrunk !== undefined
+      ? options.onSliceShrunk(shortenIfLonger(step.sliceMs, slice.interrupt))
+      : undefined;
     const callOptions: PollCallOptions = {
       signal: slice?.signal ?? signal,
       waitForReady: server.reached,
@@ -201,7 +197,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       continue;
     } finally {
       slice?.dispose();
-      if (options.waitInFlight) options.waitInFlight.current = undefined;
+      stopListening?.();
     }
     if (step.method === 'wait') step.probe?.settle('supported');
     consecutiveFailures = 0;
@@ -218,7 +214,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   /** Which RPC to send now, or `'await-probe'` to wait for another handle's probe first. */
   function nextStep(): Step | 'await-probe' {
     if (needInitialState || policy.strategy === 'poll') return { method: 'get' };
-    const sliceMs = options.waitSliceMs?.() ?? policy.waitSliceMs;
+    const sliceMs = currentSliceMs();
     if (policy.strategy === 'wait') return { method: 'wait', sliceMs, probe: undefined };
     switch (server.waitMode(clock.now())) {
       case 'wait':
@@ -230,6 +226,13 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       case 'await-probe':
         return 'await-probe';
     }
+  }
+
+  /** The listener for `onSliceShrunk` while a wait of `sliceMs` is in flight. */
+  function shortenIfLonger(sliceMs: number, interrupt: () => void): () => void {
+    return () => {
+      if (sliceMs > currentSliceMs()) interrupt();
+    };
   }
 
   function afterGetAnswer(): number {

@@ -442,6 +442,47 @@ describe('pollUntilDone', () => {
     });
   });
 
+  describe('onSliceShrunk (a progress watcher joins during a long wait)', () => {
+    it('cuts a wait in flight that is longer than waitSliceMs() now and re-waits at once with the short slice; listens only while a wait is in flight', async () => {
+      let sliceMs = 60_000;
+      let listener: (() => void) | undefined;
+      const listening: boolean[] = [];
+      const run = start(new ScriptedRpcs({
+        wait: [hold(pending(1)), hold(finished)],
+      }), {
+        policy: auto,
+        hasInitialState: true,
+        waitSliceMs: () => sliceMs,
+        onSliceShrunk: (l) => {
+          listener = l;
+          return () => {
+            if (listener === l) listener = undefined;
+          };
+        },
+      });
+      await clock.tickAsync(1_000);
+      listening.push(listener !== undefined);
+      listener?.(); // the slice did not shrink: nothing happens
+      await clock.tickAsync(0);
+      expect(run.rpcs.calls).to.have.length(1);
+
+      sliceMs = 2_000;
+      listener?.();
+      await clock.tickAsync(0);
+      const waits = run.rpcs.ofMethod('WaitOperation');
+      expect(waits.map((call) => [call.at, call.waitMs])).to.deep.equal([[0, 60_000], [1_000, 2_000]]);
+      expect(waits[0].signal.aborted, 'the long wait is cancelled').to.equal(true);
+      listener?.(); // the short wait is not longer than the slice: not cut again
+      await clock.runAllAsync();
+      expect(run.rpcs.calls).to.have.length(2);
+      expect(run.outcome.status).to.equal('resolved');
+      expect(Date.now()).to.equal(3_000);
+      expect(run.seen, 'the cut wait reports nothing').to.deep.equal([finished]);
+      listening.push(listener !== undefined);
+      expect(listening).to.deep.equal([true, false]);
+    });
+  });
+
   describe("'wait' strategy", () => {
     it('treats UNIMPLEMENTED from WaitOperation as permanent', async () => {
       const unimplemented = rpcError('WaitOperation', UNIMPLEMENTED);
