@@ -153,7 +153,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
   #latest: OperationSnapshot<R, M> | undefined;
   #outcome: Outcome<R, M> | undefined;
   #run: AbortController | undefined;
-  /** The loop's listener while a WaitOperation is in flight (see #watchProgress). */
+  /** The running loop's "slice shrunk" listener (see #watchProgress). */
   #sliceShrunk: (() => void) | undefined;
 
   /** @internal */
@@ -171,7 +171,10 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       }
     }
     this.state$ = new Observable<OperationSnapshot<R, M>>((subscriber) => this.#subscribeStates(subscriber));
-    this.metadata$ = metadataOf(this.state$, this.#metadataErrors);
+    // The operator chain is built per subscriber, not per handle: a fleet of plain
+    // promise() waits stays small. Passing the subscriber on links the chain to it, so
+    // an error at the latest state unsubscribes before any loop starts.
+    this.metadata$ = new Observable<M>((subscriber) => metadataOf(this.state$, this.#metadataErrors).subscribe(subscriber));
   }
 
   /** The last state seen, or undefined before the first. */
@@ -401,9 +404,6 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       waitSliceMs: () => this.#waitSliceMs(),
       onSliceShrunk: (listener) => {
         this.#sliceShrunk = listener;
-        return () => {
-          if (this.#sliceShrunk === listener) this.#sliceShrunk = undefined;
-        };
       },
       onOperation: (operation) => {
         this.#accept(operation);
@@ -421,6 +421,8 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       closed.removeEventListener('abort', onClose);
       stopDeadline?.abort();
       if (this.#run === run) this.#run = undefined;
+      // The ended loop's listener, unless a newer run has put its own there.
+      if (this.#run === undefined) this.#sliceShrunk = undefined;
     });
   }
 

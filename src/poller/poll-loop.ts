@@ -69,14 +69,14 @@ export interface PollLoopOptions {
    */
   readonly waitSliceMs?: () => number;
   /**
-   * The event "`waitSliceMs()` may have shrunk" (a progress watcher joined), which the
-   * caller fires by calling the listener it was given. The loop listens only while a
-   * WaitOperation is in flight (subscribing returns the unsubscribe): when the slice is
-   * now shorter than that wait's, the wait is cancelled and re-issued at once with the
-   * shorter one (costs one cancelled RPC), so progress does not stay hidden for a long
-   * slice.
+   * Called once, as the loop starts, with the listener for the event "`waitSliceMs()`
+   * may have shrunk" (a progress watcher joined), which the caller fires by calling it.
+   * When a WaitOperation is in flight with a longer slice than `waitSliceMs()` returns
+   * now, the wait is cancelled and re-issued at once with the shorter one (costs one
+   * cancelled RPC), so progress does not stay hidden for a long slice. Otherwise, and
+   * once the loop has ended, the listener does nothing (the caller drops it then).
    */
-  readonly onSliceShrunk?: (listener: () => void) => () => void;
+  readonly onSliceShrunk?: (listener: () => void) => void;
   /** Called with every state received, in order; may throw to end the loop. */
   readonly onOperation: (operation: Operation) => void;
 }
@@ -128,6 +128,12 @@ type Step =
 export async function pollUntilDone(options: PollLoopOptions): Promise<Operation> {
   const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
   const currentSliceMs = options.waitSliceMs ?? (() => policy.waitSliceMs);
+  /** The WaitOperation in flight: its slice, and how to cut it short. */
+  let waitInFlightMs = 0;
+  let interruptWait: (() => void) | undefined;
+  options.onSliceShrunk?.(() => {
+    if (interruptWait !== undefined && waitInFlightMs > currentSliceMs()) interruptWait();
+  });
   const failurePolicy: BackoffPolicy = { ...policy, maxDelayMs: Math.min(policy.maxDelayMs, FAILURE_MAX_DELAY_MS) };
   let needInitialState = !options.hasInitialState;
   /** Polls (or unproductive immediate waits) in a row: the poll schedule's position. */
@@ -155,9 +161,10 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     }
     const startedAt = clock.now();
     const slice = step.method === 'wait' ? interruptibleSlice(signal) : undefined;
-    const stopListening = slice !== undefined && step.method === 'wait' && options.onSliceShrunk !== undefined
-      ? options.onSliceShrunk(shortenIfLonger(step.sliceMs, slice.interrupt))
-      : undefined;
+    if (slice !== undefined && step.method === 'wait') {
+      waitInFlightMs = step.sliceMs;
+      interruptWait = slice.interrupt;
+    }
     const callOptions: PollCallOptions = {
       signal: slice?.signal ?? signal,
       waitForReady: server.reached,
@@ -197,7 +204,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       continue;
     } finally {
       slice?.dispose();
-      stopListening?.();
+      interruptWait = undefined;
     }
     if (step.method === 'wait') step.probe?.settle('supported');
     consecutiveFailures = 0;
@@ -226,13 +233,6 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       case 'await-probe':
         return 'await-probe';
     }
-  }
-
-  /** The listener for `onSliceShrunk` while a wait of `sliceMs` is in flight. */
-  function shortenIfLonger(sliceMs: number, interrupt: () => void): () => void {
-    return () => {
-      if (sliceMs > currentSliceMs()) interrupt();
-    };
   }
 
   function afterGetAnswer(): number {

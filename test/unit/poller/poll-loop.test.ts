@@ -443,43 +443,41 @@ describe('pollUntilDone', () => {
   });
 
   describe('onSliceShrunk (a progress watcher joins during a long wait)', () => {
-    it('cuts a wait in flight that is longer than waitSliceMs() now and re-waits at once with the short slice; listens only while a wait is in flight', async () => {
+    it('cuts a wait in flight that is longer than waitSliceMs() now and re-waits at once with the short slice; otherwise, and after the loop, does nothing', async () => {
       let sliceMs = 60_000;
-      let listener: (() => void) | undefined;
-      const listening: boolean[] = [];
+      const listeners: Array<() => void> = [];
       const run = start(new ScriptedRpcs({
         wait: [hold(pending(1)), hold(finished)],
       }), {
         policy: auto,
         hasInitialState: true,
         waitSliceMs: () => sliceMs,
-        onSliceShrunk: (l) => {
-          listener = l;
-          return () => {
-            if (listener === l) listener = undefined;
-          };
-        },
+        onSliceShrunk: (listener) => listeners.push(listener),
       });
+      expect(listeners, 'given once, as the loop starts').to.have.length(1);
+      const [shrunk] = listeners;
       await clock.tickAsync(1_000);
-      listening.push(listener !== undefined);
-      listener?.(); // the slice did not shrink: nothing happens
+      shrunk(); // the slice did not shrink: nothing happens
       await clock.tickAsync(0);
       expect(run.rpcs.calls).to.have.length(1);
 
       sliceMs = 2_000;
-      listener?.();
+      shrunk();
       await clock.tickAsync(0);
       const waits = run.rpcs.ofMethod('WaitOperation');
       expect(waits.map((call) => [call.at, call.waitMs])).to.deep.equal([[0, 60_000], [1_000, 2_000]]);
       expect(waits[0].signal.aborted, 'the long wait is cancelled').to.equal(true);
-      listener?.(); // the short wait is not longer than the slice: not cut again
+      shrunk(); // the short wait is not longer than the slice: not cut again
       await clock.runAllAsync();
       expect(run.rpcs.calls).to.have.length(2);
       expect(run.outcome.status).to.equal('resolved');
       expect(Date.now()).to.equal(3_000);
       expect(run.seen, 'the cut wait reports nothing').to.deep.equal([finished]);
-      listening.push(listener !== undefined);
-      expect(listening).to.deep.equal([true, false]);
+      sliceMs = 1;
+      shrunk(); // after the loop ended
+      await clock.runAllAsync();
+      expect(run.rpcs.calls).to.have.length(2);
+      expect(listeners).to.have.length(1);
     });
   });
 
