@@ -326,6 +326,25 @@ describe('OperationsClient (unit, fake transport)', () => {
         await own.close();
       }
     });
+
+    it('more than 10 calls sleeping before a retry at once: close() ends them all, without a MaxListenersExceededWarning', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        transport.on('getOperation', () => {
+          throw rpcError('GetOperation', UNAVAILABLE);
+        });
+        const calls = Array.from({ length: 12 }, (_, i) => client.getOperation({ name: `operations/${i}` }).catch((e: unknown) => e));
+        await clock.tickAsync(10);
+        await client.close();
+        for (const outcome of await Promise.all(calls)) expect(outcome).to.be.instanceOf(ClientClosedError);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).to.deep.equal([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
   });
 
   describe('bad input', () => {
