@@ -12,7 +12,7 @@ export type { GoogleAuthClient, GrpcTransportOptions } from './transport/grpc-tr
 export type { OperationsTransport, TransportCallOptions } from './transport/transport.js';
 
 export { OperationsClient } from './client/operations-client.js';
-export type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client/operations-client.js';
+export type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client/client-options.js';
 export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
 
 export { LongRunningOperation } from './operation/long-running-operation.js';

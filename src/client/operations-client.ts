@@ -16,107 +16,25 @@ import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js
 import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../options/polling.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
-
 import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import { GrpcOperationsTransport, type GrpcTransportOptions } from '../transport/grpc-transport.js';
+import { GrpcOperationsTransport } from '../transport/grpc-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
 import type {
   CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
-  PollingOptions, RetryOptions, WaitOperationRequest,
+  WaitOperationRequest,
 } from '../types.js';
 import {
-  checkBoolean, checkCollectionName, checkMetadata, checkNumber, checkObject, checkOperationName, checkSignal, checkString, CREDENTIAL_METADATA_KEYS,
+  checkBoolean, checkMetadata, checkNumber, checkObject, checkOperationName, checkSignal, checkString,
+  CREDENTIAL_METADATA_KEYS,
 } from '../validation.js';
+import type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client-options.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
+import { checkAnswerNames, checkListRequest, checkTypeName } from './requests.js';
 import { callWithRetry } from './retry.js';
 
 /** The poll loop's hints of a handle's poll RPC (see {@link PollCallOptions}). */
 type PollHints = Pick<PollCallOptions, 'waitForReady' | 'notAfter'>;
-
-/**
- * How to build an {@link OperationsClient}: where the server is and how to reach it
- * (or a ready {@link OperationsTransport}), plus call defaults.
- *
- * Transport security is explicit: `insecure: true` is plaintext, `credentials` is custom
- * TLS, `auth` is Google auth over TLS; with none of them the client uses TLS with
- * Google Application Default Credentials. Only `auth` and that last default ever touch
- * google-auth-library.
- */
-export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
-  /**
-   * Send the RPCs through this transport instead of a gRPC channel; then `address`,
-   * `insecure`, `credentials`, `auth` and `channelOptions` must be absent.
-   */
-  transport?: OperationsTransport;
-  /**
-   * Default overall deadline of each call in milliseconds, retries included: any
-   * number from 0, `Infinity` for none.
-   * @defaultValue 60000: as google-gax for this service; finite so nothing hangs.
-   */
-  timeoutMs?: number;
-  /** Default retry policy of each call, or `false` for single attempts. */
-  retry?: RetryOptions | false;
-  /**
-   * Consecutive empty pages tolerated by `listOperationsAsync` before it stops with a
-   * `PaginationError`.
-   * @defaultValue 1000: sparse filters produce some empty pages, a broken server endless ones.
-   */
-  maxConsecutiveEmptyPages?: number;
-  /**
-   * How `metadata` and `response` Anys are unpacked by operation handles.
-   * @defaultValue `TypeRegistry.empty()`: the well-known and google.rpc types only.
-   */
-  types?: TypeRegistry;
-  /** Default polling of every operation handle; each handle may override it. */
-  polling?: PollingOptions;
-  /**
-   * Request metadata (headers) sent with every RPC of this client, the polls of its
-   * operation handles included; a call's own `metadata` is merged over it (a key given
-   * in both is the call's). Keys lowercase ASCII, values printable ASCII. On a plaintext
-   * (`insecure`) channel, credential headers (`authorization`, API keys, ...) are refused
-   * unless `allowInsecureCredentials` is true, as for call metadata.
-   *
-   * @example
-   * ```ts
-   * import { OperationsClient } from 'longrunning-client';
-   * const client = new OperationsClient({ address: 'localhost:50051', insecure: true, metadata: { 'x-tenant': 'blue' } });
-   * ```
-   */
-  metadata?: Record<string, string>;
-  /** Replaces the clock (tests). @internal */
-  clock?: Clock;
-  /** Replaces `Math.random` for jitter (tests). @internal */
-  random?: () => number;
-}
-
-/**
- * Options of {@link OperationsClient.operation}: what the response and metadata are,
- * and how to wait.
- */
-export interface OperationOptions {
-  /** Fully qualified response message name, as in operation_info (e.g. `example.v1.ExportResponse`). */
-  responseType?: string;
-  /** Fully qualified metadata message name. */
-  metadataType?: string;
-  /**
-   * The method that started the operation (`pkg.Service.Method`): its
-   * `google.longrunning.operation_info` option, read from the client's `types`,
-   * supplies `responseType` and `metadataType` when they are not given.
-   */
-  method?: string;
-  /** Polling for this handle, over the client's defaults. */
-  polling?: PollingOptions;
-  /**
-   * Unpack `metadata` and `response` with the client's TypeRegistry; `false` keeps
-   * them as raw {@link Any} values.
-   * @defaultValue true
-   */
-  unpack?: boolean;
-}
-
-/** Options of `listOperationsAsync`: the call options of every page fetch. */
-export type ListCallOptions = CallOptions;
 
 /** A call's options after validation and defaulting. */
 interface ResolvedCall {
@@ -501,44 +419,4 @@ function unboundedController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
-}
-
-/**
- * A handle must never take another operation's state for its own. Servers may answer
- * with a canonical form of the name (a project number for a project id, a longer
- * path), so the final segment, the operation's id, is what must match.
- */
-function checkAnswerNames(asked: string, method: string, answer: Operation): Operation {
-  const id = (name: string) => name.slice(name.lastIndexOf('/') + 1);
-  if (id(answer.name) !== id(asked)) {
-    throw new RpcError(method, {
-      code: Code.DATA_LOSS, // a permanent protocol violation, not worth retrying
-      message: `asked for operation ${JSON.stringify(asked)}, the server answered with ${JSON.stringify(answer.name)}`,
-      details: [],
-    });
-  }
-  return answer;
-}
-
-/** A fully qualified message name, or undefined. */
-function checkTypeName(value: unknown, argument: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\.?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(value)) {
-    throw new InvalidArgumentError(argument, value, 'a fully qualified message name such as "example.v1.ExportResponse"');
-  }
-  return value.startsWith('.') ? value.slice(1) : value;
-}
-
-function checkListRequest(request: ListOperationsRequest): ListOperationsRequest {
-  checkObject(request, 'request');
-  const checked: ListOperationsRequest = { name: checkCollectionName(request.name, 'request.name') };
-  const filter = checkString(request.filter, 'request.filter');
-  const pageSize = checkNumber(request.pageSize, 'request.pageSize', { min: 0, max: 2_147_483_647, integer: true });
-  const pageToken = checkString(request.pageToken, 'request.pageToken');
-  const returnPartialSuccess = checkBoolean(request.returnPartialSuccess, 'request.returnPartialSuccess');
-  if (filter !== undefined) checked.filter = filter;
-  if (pageSize !== undefined) checked.pageSize = pageSize;
-  if (pageToken !== undefined) checked.pageToken = pageToken;
-  if (returnPartialSuccess !== undefined) checked.returnPartialSuccess = returnPartialSuccess;
-  return checked;
 }

@@ -6,6 +6,9 @@
  * last one leaves, the loop is aborted and sends nothing more. The first done state is
  * the outcome, kept for good: later calls settle from it without an RPC.
  *
+ * Longer than most files (about 500 lines): one public class, a third of it TSDoc, whose
+ * members share the run and the outcome; splitting it would spread that state.
+ *
  * @module
  */
 import {

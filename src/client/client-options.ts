@@ -1,0 +1,95 @@
+/**
+ * The options of {@link longrunning-client!OperationsClient | OperationsClient} and of its `operation()`: the public shapes,
+ * apart from the class so that its file stays one job.
+ *
+ * @module
+ */
+import type { TypeRegistry } from '../any/type-registry.js';
+import type { Clock } from '../time/clock.js';
+import type { GrpcTransportOptions } from '../transport/grpc-transport.js';
+import type { OperationsTransport } from '../transport/transport.js';
+import type { CallOptions, PollingOptions, RetryOptions } from '../types.js';
+
+/**
+ * How to build an {@link longrunning-client!OperationsClient | OperationsClient}: where the server is and how to reach it
+ * (or a ready {@link OperationsTransport}), plus call defaults.
+ *
+ * Transport security is explicit: `insecure: true` is plaintext, `credentials` is custom
+ * TLS, `auth` is Google auth over TLS; with none of them the client uses TLS with
+ * Google Application Default Credentials. Only `auth` and that last default ever touch
+ * google-auth-library.
+ */
+export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
+  /**
+   * Send the RPCs through this transport instead of a gRPC channel; then `address`,
+   * `insecure`, `credentials`, `auth` and `channelOptions` must be absent.
+   */
+  transport?: OperationsTransport;
+  /**
+   * Default overall deadline of each call in milliseconds, retries included: any
+   * number from 0, `Infinity` for none.
+   * @defaultValue 60000: as google-gax for this service; finite so nothing hangs.
+   */
+  timeoutMs?: number;
+  /** Default retry policy of each call, or `false` for single attempts. */
+  retry?: RetryOptions | false;
+  /**
+   * Consecutive empty pages tolerated by `listOperationsAsync` before it stops with a
+   * `PaginationError`.
+   * @defaultValue 1000: sparse filters produce some empty pages, a broken server endless ones.
+   */
+  maxConsecutiveEmptyPages?: number;
+  /**
+   * How `metadata` and `response` Anys are unpacked by operation handles.
+   * @defaultValue `TypeRegistry.empty()`: the well-known and google.rpc types only.
+   */
+  types?: TypeRegistry;
+  /** Default polling of every operation handle; each handle may override it. */
+  polling?: PollingOptions;
+  /**
+   * Request metadata (headers) sent with every RPC of this client, the polls of its
+   * operation handles included; a call's own `metadata` is merged over it (a key given
+   * in both is the call's). Keys lowercase ASCII, values printable ASCII. On a plaintext
+   * (`insecure`) channel, credential headers (`authorization`, API keys, ...) are refused
+   * unless `allowInsecureCredentials` is true, as for call metadata.
+   *
+   * @example
+   * ```ts
+   * import { OperationsClient } from 'longrunning-client';
+   * const client = new OperationsClient({ address: 'localhost:50051', insecure: true, metadata: { 'x-tenant': 'blue' } });
+   * ```
+   */
+  metadata?: Record<string, string>;
+  /** Replaces the clock (tests). @internal */
+  clock?: Clock;
+  /** Replaces `Math.random` for jitter (tests). @internal */
+  random?: () => number;
+}
+
+/**
+ * Options of {@link longrunning-client!OperationsClient.operation | OperationsClient.operation}: what the response and metadata are,
+ * and how to wait.
+ */
+export interface OperationOptions {
+  /** Fully qualified response message name, as in operation_info (e.g. `example.v1.ExportResponse`). */
+  responseType?: string;
+  /** Fully qualified metadata message name. */
+  metadataType?: string;
+  /**
+   * The method that started the operation (`pkg.Service.Method`): its
+   * `google.longrunning.operation_info` option, read from the client's `types`,
+   * supplies `responseType` and `metadataType` when they are not given.
+   */
+  method?: string;
+  /** Polling for this handle, over the client's defaults. */
+  polling?: PollingOptions;
+  /**
+   * Unpack `metadata` and `response` with the client's TypeRegistry; `false` keeps
+   * them as raw {@link Any} values.
+   * @defaultValue true
+   */
+  unpack?: boolean;
+}
+
+/** Options of `listOperationsAsync`: the call options of every page fetch. */
+export type ListCallOptions = CallOptions;
