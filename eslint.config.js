@@ -37,6 +37,21 @@ export default tseslint.config(
   // fails the lint. Each layer lists the folders it must not import.
   ...layer(['src/errors.ts', 'src/types.ts', 'src/validation.ts', 'src/code.ts', 'src/transient.ts', 'src/time/**', 'src/any/**', 'src/options/**'],
     'a leaf', ['transport', 'client', 'poller', 'operation', 'testing', 'cli', 'index', 'testing.js']),
+  // src/http/ is a leaf that must also run outside Node (browsers, workers, Deno, Bun):
+  // no `node:` built-in (nor a leaf that loads one, like any/proto-files.ts) and no Node global.
+  ...layer(['src/http/**'], 'src/http (a browser-safe leaf)', ['transport', 'client', 'poller', 'operation', 'testing', 'cli', 'index', 'testing.js']).map((block) => ({
+    ...block,
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...block.rules['no-restricted-imports'][1].patterns,
+          { regex: '^node:|^(fs|path|module|url|http|https|net|stream|buffer|util)$', message: 'src/http must not import Node built-ins: it runs in browsers.' },
+          { regex: '(^|/)proto-files\\.js$', message: 'src/http must not import proto-files.js (it reads the file system).' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'setImmediate', 'require', '__dirname', 'global'],
+    },
+  })),
   ...layer(['src/transport/**'], 'the transport', ['client', 'poller', 'operation', 'testing', 'cli', 'index']),
   ...layer(['src/poller/**'], 'the poller', ['transport', 'client', 'operation', 'testing', 'cli', 'index']),
   ...layer(['src/operation/**'], 'the operation handle', ['transport', 'client', 'testing', 'cli', 'index']),

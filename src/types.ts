@@ -16,6 +16,12 @@ export interface Any {
   typeUrl: string;
   /** The serialized message bytes. */
   value: Uint8Array;
+  /**
+   * The message's proto3 JSON form (without `@type`), set only when an Any of a type
+   * the client does not know arrived over HTTP/JSON: `value` is then empty, and
+   * unpacking it is a `TypeMismatchError` naming the type.
+   */
+  json?: Readonly<Record<string, unknown>>;
 }
 
 /**
