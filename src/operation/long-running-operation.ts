@@ -94,6 +94,11 @@ interface Outcome<R, M> {
   readonly error: unknown;
 }
 
+/** A `promise()` caller's `state`: it wants the outcome only. Shared, not one closure per call. */
+function ignoreState(): void {
+  // nothing to do
+}
+
 /** The abort reason of a loop whose last observer left; never reaches a caller. */
 const NO_MORE_OBSERVERS = Symbol('no more observers');
 
@@ -220,7 +225,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       };
       const observer: Observer<R, M> = {
         watchesProgress: false,
-        state: () => undefined,
+        state: ignoreState,
         end: (error) => {
           detach();
           if (error === undefined) resolve(this.#outcome!.snapshot.response as R);

@@ -112,10 +112,12 @@ export function isTransientForPolling(error: unknown): boolean {
   return error instanceof RpcError && TRANSIENT_POLLING_CODES.has(error.code);
 }
 
-/** The RPC one iteration sends. */
-type Step =
-  | { readonly method: 'get' }
-  | { readonly method: 'wait'; readonly sliceMs: number; readonly probe: WaitProbe | undefined };
+/**
+ * What one iteration does: send GetOperation, a WaitOperation, the probing
+ * WaitOperation, or wait for another handle's probe. A name, not an object: the slice and
+ * the probe stay locals of the loop, so a fleet of waits allocates nothing for it.
+ */
+type Step = 'get' | 'wait' | 'probe' | 'await-probe';
 
 /**
  * Polls until the operation is done and returns the done state. Transient RPC
@@ -123,18 +125,18 @@ type Step =
  * by `onOperation`, and aborts end it. So does a failure to connect before the server
  * was ever reached, and an outage longer than `policy.maxOutageMs`.
  *
+ * Its steps are module-level functions given the run's state, not closures made per
+ * run: a fleet keeps thousands of runs waiting at once, and each closure costs heap.
+ *
  * @internal
  */
 export async function pollUntilDone(options: PollLoopOptions): Promise<Operation> {
   const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
-  const currentSliceMs = options.waitSliceMs ?? (() => policy.waitSliceMs);
-  /** The WaitOperation in flight: its slice, and how to cut it short. */
-  let waitInFlightMs = 0;
-  let interruptWait: (() => void) | undefined;
-  options.onSliceShrunk?.(() => {
-    if (interruptWait !== undefined && waitInFlightMs > currentSliceMs()) interruptWait();
-  });
-  const failurePolicy: BackoffPolicy = { ...policy, maxDelayMs: Math.min(policy.maxDelayMs, FAILURE_MAX_DELAY_MS) };
+  /** The WaitOperation in flight, which a shrunk slice may cut short. */
+  let inFlight: WaitSlice | undefined;
+  options.onSliceShrunk?.(() => inFlight?.shrinkTo(currentSliceMs(options)));
+  /** Made at the first transient failure: most runs never fail. */
+  let failurePolicy: BackoffPolicy | undefined;
   let needInitialState = !options.hasInitialState;
   /** Polls (or unproductive immediate waits) in a row: the poll schedule's position. */
   let polls = 0;
@@ -152,19 +154,26 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   for (;;) {
     if (delayMs > 0) await clock.sleep(delayMs, signal);
     signal.throwIfAborted();
-    const step = nextStep();
+    const step = nextStep(options, needInitialState);
     if (step === 'await-probe') {
       // Another handle is asking whether the server serves WaitOperation: its answer
       // decides for this one too, so a fleet of new handles sends one probe, not one each.
       await abortable(server.probeSettled(), signal);
       continue;
     }
-    const startedAt = clock.now();
-    const slice = step.method === 'wait' ? interruptibleSlice(signal) : undefined;
-    if (slice !== undefined && step.method === 'wait') {
-      waitInFlightMs = step.sliceMs;
-      interruptWait = slice.interrupt;
+    const waits = step !== 'get';
+    let sliceMs = 0;
+    let probe: WaitProbe | undefined;
+    if (waits) {
+      sliceMs = currentSliceMs(options);
+      if (step === 'probe') {
+        sliceMs = Math.min(sliceMs, PROBE_SLICE_MS);
+        probe = server.startProbe(() => clock.now());
+      }
     }
+    const startedAt = clock.now();
+    const slice = waits ? new WaitSlice(signal, sliceMs) : undefined;
+    inFlight = slice;
     const callOptions: PollCallOptions = {
       signal: slice?.signal ?? signal,
       waitForReady: server.reached,
@@ -172,19 +181,19 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     };
     let operation: Operation;
     try {
-      operation = step.method === 'wait'
-        ? await rpcs.waitOperation({ name, timeoutMs: step.sliceMs }, callOptions)
+      operation = waits
+        ? await rpcs.waitOperation({ name, timeoutMs: sliceMs }, callOptions)
         : await rpcs.getOperation({ name }, callOptions);
       // An answer that raced the abort is dropped: no state is reported after it.
       signal.throwIfAborted();
     } catch (error) {
-      if (step.method === 'wait') step.probe?.settle(probeFinding(error));
+      probe?.settle(probeFinding(error));
       signal.throwIfAborted();
-      if (slice?.interrupted()) {
+      if (slice?.interrupted() === true) {
         delayMs = 0;
         continue;
       }
-      if (step.method === 'wait' && policy.strategy === 'auto' && isUnimplemented(error)) {
+      if (waits && policy.strategy === 'auto' && isUnimplemented(error)) {
         server.markWaitUnsupported(clock.now());
         polls++;
         delayMs = backoffDelay(polls, policy, random());
@@ -197,6 +206,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       if (!rpcError.noConnection) reachedAt = clock.now();
       if (clock.now() - reachedAt >= policy.maxOutageMs) throw error;
       consecutiveFailures++;
+      failurePolicy ??= failureBackoff(policy);
       // A server's RetryInfo is a floor: it sees no RPC for this operation before then.
       const serverDelayMs = retryDelayFromDetails(rpcError.details);
       const bounds = serverDelayMs === undefined ? {} : { floorMs: serverDelayMs };
@@ -204,57 +214,62 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       continue;
     } finally {
       slice?.dispose();
-      interruptWait = undefined;
+      inFlight = undefined;
     }
-    if (step.method === 'wait') step.probe?.settle('supported');
+    probe?.settle('supported');
     consecutiveFailures = 0;
     reachedAt = clock.now();
     needInitialState = false;
     onOperation(operation);
     if (operation.done) return operation;
-    delayMs = step.method === 'wait'
-      ? afterWaitAnswer(clock.now() - startedAt, step.sliceMs, operation)
-      : afterGetAnswer();
+    if (waits) {
+      polls = 0;
+      const elapsedMs = clock.now() - startedAt;
+      const immediateMs = Math.min(IMMEDIATE_ANSWER_MS, sliceMs / 2);
+      if (elapsedMs >= immediateMs) {
+        // Held until progress or the server's own cap: the server long-polls as designed.
+        immediateAnswers = 0;
+        delayMs = 0;
+      } else {
+        // Progress is the server working as designed; the same state again, at once, is a
+        // server that ignores the timeout: after the first such answer, poll-schedule it.
+        immediateAnswers = previous !== undefined && sameAny(previous.metadata, operation.metadata) ? immediateAnswers + 1 : 0;
+        delayMs = immediateAnswerDelay(Math.ceil(immediateMs - elapsedMs), immediateAnswers, policy, random);
+      }
+    } else if (wantsToWait(policy, server, clock.now())) {
+      delayMs = 0; // that was the initial state; long-polling starts now
+    } else {
+      polls++;
+      delayMs = backoffDelay(polls, policy, random());
+    }
     previous = operation;
   }
+}
 
-  /** Which RPC to send now, or `'await-probe'` to wait for another handle's probe first. */
-  function nextStep(): Step | 'await-probe' {
-    if (needInitialState || policy.strategy === 'poll') return { method: 'get' };
-    const sliceMs = currentSliceMs();
-    if (policy.strategy === 'wait') return { method: 'wait', sliceMs, probe: undefined };
-    switch (server.waitMode(clock.now())) {
-      case 'wait':
-        return { method: 'wait', sliceMs, probe: undefined };
-      case 'poll':
-        return { method: 'get' };
-      case 'probe':
-        return { method: 'wait', sliceMs: Math.min(sliceMs, PROBE_SLICE_MS), probe: server.startProbe(() => clock.now()) };
-      case 'await-probe':
-        return 'await-probe';
-    }
-  }
+/** Which RPC to send now, or `'await-probe'` to wait for another handle's probe first. */
+function nextStep({ policy, server, clock }: PollLoopOptions, needInitialState: boolean): Step {
+  if (needInitialState || policy.strategy === 'poll') return 'get';
+  if (policy.strategy === 'wait') return 'wait';
+  const mode = server.waitMode(clock.now());
+  return mode === 'poll' ? 'get' : mode;
+}
 
-  function afterGetAnswer(): number {
-    if (wantsToWait(policy, server, clock.now())) return 0; // that was the initial state; long-polling starts now
-    polls++;
-    return backoffDelay(polls, policy, random());
-  }
+/** The slice of the next WaitOperation. */
+function currentSliceMs(options: PollLoopOptions): number {
+  return options.waitSliceMs === undefined ? options.policy.waitSliceMs : options.waitSliceMs();
+}
 
-  function afterWaitAnswer(elapsedMs: number, sliceMs: number, operation: Operation): number {
-    polls = 0;
-    const immediateMs = Math.min(IMMEDIATE_ANSWER_MS, sliceMs / 2);
-    if (elapsedMs >= immediateMs) {
-      // Held until progress or the server's own cap: the server long-polls as designed.
-      immediateAnswers = 0;
-      return 0;
-    }
-    // Progress is the server working as designed; the same state again, at once, is a
-    // server that ignores the timeout: after the first such answer, poll-schedule it.
-    immediateAnswers = previous !== undefined && sameAny(previous.metadata, operation.metadata) ? immediateAnswers + 1 : 0;
-    const spacingMs = Math.ceil(immediateMs - elapsedMs);
-    return immediateAnswers <= 1 ? spacingMs : Math.max(spacingMs, backoffDelay(immediateAnswers - 1, policy, random()));
-  }
+/**
+ * The pause after an immediate, not-done answer: at least the spacing, and the poll
+ * schedule once the same state came back at once more than once.
+ */
+function immediateAnswerDelay(spacingMs: number, immediateAnswers: number, policy: ResolvedPolling, random: () => number): number {
+  return immediateAnswers <= 1 ? spacingMs : Math.max(spacingMs, backoffDelay(immediateAnswers - 1, policy, random()));
+}
+
+/** The backoff after transient failures: the polling policy with a shorter longest pause. */
+function failureBackoff(policy: ResolvedPolling): BackoffPolicy {
+  return { ...policy, maxDelayMs: Math.min(policy.maxDelayMs, FAILURE_MAX_DELAY_MS) };
 }
 
 /** Whether the next RPC after a state would be a WaitOperation (no probe decided here). */
@@ -288,20 +303,45 @@ function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
 /** The abort reason of an interrupted wait; it never reaches a caller. */
 const WAIT_INTERRUPTED = Symbol('wait interrupted to shorten its slice');
 
-/** A signal for one WaitOperation: aborted with the run, or alone by `interrupt()`. */
-function interruptibleSlice(run: AbortSignal) {
-  const controller = new AbortController();
-  let interrupted = false;
-  const forward = () => controller.abort(run.reason);
-  run.addEventListener('abort', forward, { once: true });
-  return {
-    signal: controller.signal,
-    interrupt: () => {
-      if (controller.signal.aborted) return;
-      interrupted = true;
-      controller.abort(WAIT_INTERRUPTED);
-    },
-    interrupted: () => interrupted && !run.aborted,
-    dispose: () => run.removeEventListener('abort', forward),
-  };
+/**
+ * One WaitOperation's signal: aborted with the run, or alone when a shorter slice cuts
+ * it. A class, not an object of closures: a fleet holds one per waiting operation.
+ */
+class WaitSlice {
+  readonly #controller = new AbortController();
+  readonly #run: AbortSignal;
+  readonly #sliceMs: number;
+  #interrupted = false;
+
+  constructor(run: AbortSignal, sliceMs: number) {
+    this.#run = run;
+    this.#sliceMs = sliceMs;
+    // The slice itself listens (handleEvent): no forwarding closure per wait.
+    run.addEventListener('abort', this, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The run aborted: so does this wait, with the run's reason. */
+  handleEvent(): void {
+    this.#controller.abort(this.#run.reason);
+  }
+
+  /** Cuts the wait if its slice is longer than `sliceMs` (a watcher joined). */
+  shrinkTo(sliceMs: number): void {
+    if (this.#sliceMs <= sliceMs || this.#controller.signal.aborted) return;
+    this.#interrupted = true;
+    this.#controller.abort(WAIT_INTERRUPTED);
+  }
+
+  /** Whether the wait ended because it was cut, not because the run was aborted. */
+  interrupted(): boolean {
+    return this.#interrupted && !this.#run.aborted;
+  }
+
+  dispose(): void {
+    this.#run.removeEventListener('abort', this);
+  }
 }
