@@ -169,7 +169,8 @@ export function isZeroScalar(value: unknown): boolean {
   if (typeof value === 'number') return value === 0 && !Object.is(value, -0);
   if (typeof value === 'string') return value === '';
   if (typeof value === 'boolean') return !value;
-  if (value instanceof Uint8Array) return value.length === 0;
+  // Bytes: a Uint8Array, or protobufjs' shared empty array as the prototype default.
+  if (value instanceof Uint8Array || Array.isArray(value)) return value.length === 0;
   // A protobufjs Long.
   const long = value as { low?: unknown; high?: unknown };
   return long.low === 0 && long.high === 0;

@@ -293,7 +293,8 @@ export class MessageJsonMapper {
         out[field.name] = list;
       } else {
         const v = this.#valueFromJson(field, value, fieldPath, mode);
-        if (v !== undefined) out[field.name] = v;
+        // A zero without presence is left out, so the bytes are canonical.
+        if (v !== undefined && (hasPresence(field) || !(isZeroScalar(v) || v === '0'))) out[field.name] = v;
       }
     }
     return out;
@@ -354,11 +355,11 @@ export class MessageJsonMapper {
     switch (fullNameOf(type)) {
       case 'google.protobuf.Duration': {
         const { seconds, nanos } = durationFromJson(json, path);
-        return { [name(1)]: seconds.toString(), [name(2)]: nanos };
+        return { ...(seconds === 0n ? {} : { [name(1)]: seconds.toString() }), ...(nanos === 0 ? {} : { [name(2)]: nanos }) };
       }
       case 'google.protobuf.Timestamp': {
         const { seconds, nanos } = timestampFromJson(json, path);
-        return { [name(1)]: seconds.toString(), [name(2)]: nanos };
+        return { ...(seconds === 0n ? {} : { [name(1)]: seconds.toString() }), ...(nanos === 0 ? {} : { [name(2)]: nanos }) };
       }
       case 'google.protobuf.FieldMask':
         return { [name(1)]: fieldMaskFromJson(json, path) };
