@@ -20,7 +20,7 @@ import type { ListOperationsResponse, Operation, Status } from '../types.js';
 import { statusOfError, type Dispatcher } from './dispatcher.js';
 import {
   CORS_HEADERS, deadlineOf, HttpRequestError, metadataOf, parseJsonBody, preflightHeaders, readBody, retryAfterOf,
-  splitTarget,
+  splitTarget, withoutSystemParameters,
 } from './http-request.js';
 import { serverClock } from './server-clock.js';
 import type { OperationsMethod, OperationsRequests } from './api-types.js';
@@ -40,6 +40,10 @@ interface Answer {
   readonly httpStatus: number;
   readonly body: Record<string, unknown>;
   readonly headers?: Readonly<Record<string, string>>;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Resolves once the event loop has run its close callbacks (see grpc-front-end.ts). */
@@ -279,9 +283,13 @@ export class HttpFrontEnd {
     }
     const deadline = deadlineOf(request.headers, serverClock.now());
     const json = parseJsonBody(await readBody(request));
-    const routed = bindings.route(verb, path, query, json);
+    const routed = bindings.route(verb, path, withoutSystemParameters(query), json);
     if (routed === undefined) {
       throw new HttpRequestError(404, Code.NOT_FOUND, `No binding of the Operations service matches ${verb} ${path.slice(0, 200)}.`);
+    }
+    // The router drops a body it cannot use (body "*" takes an object's fields only).
+    if (json !== undefined && !isJsonObject(json) && !Object.values(routed.request).includes(json)) {
+      throw new HttpRequestError(400, Code.INVALID_ARGUMENT, `The request body must be a JSON object, got ${Array.isArray(json) ? 'an array' : JSON.stringify(json)}.`);
     }
     const { method } = routed;
     const message: OperationsRequests[OperationsMethod] = codec.requestFromJson(method, routed.request);

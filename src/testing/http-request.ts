@@ -62,6 +62,29 @@ export function splitTarget(target: string | undefined): RequestTarget {
   return { path: pathAndQuery.slice(0, mark), query: new URLSearchParams(pathAndQuery.slice(mark + 1)) };
 }
 
+/**
+ * Google's system parameters, accepted on every API and not part of any request
+ * message: google-api-core sends `$alt=json;enum-encoding=int` with every call.
+ */
+const SYSTEM_PARAMETERS: ReadonlySet<string> = new Set([
+  'alt', 'key', 'fields', 'prettyPrint', 'quotaUser', 'access_token', 'oauth_token', 'callback', 'userIp',
+  'upload_protocol', 'uploadType',
+]);
+
+/**
+ * The query without Google's system parameters (`$alt`, `key`, `fields`, ...), which
+ * the front-end accepts and ignores; what is left must be request fields.
+ *
+ * @internal
+ */
+export function withoutSystemParameters(query: URLSearchParams): URLSearchParams {
+  const kept = new URLSearchParams();
+  for (const [name, value] of query) {
+    if (!name.startsWith('$') && !SYSTEM_PARAMETERS.has(name)) kept.append(name, value);
+  }
+  return kept;
+}
+
 /** The header google-api-core and google-gax send the call's timeout in, in seconds. @internal */
 export const SERVER_TIMEOUT_HEADER = 'x-server-timeout';
 
