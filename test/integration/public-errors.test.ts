@@ -118,6 +118,7 @@ const MEMBERS: Record<string, Member> = {
   'seededRandom': { valid: () => [42], call: (_e, a) => seededRandom(...(a as [never])) },
   'InMemoryOperationsServer#address': { valid: () => [], call: (e) => e.server.address },
   'InMemoryOperationsServer#port': { valid: () => [], call: (e) => e.server.port },
+  'InMemoryOperationsServer#httpUrl': { valid: () => [], call: (e) => e.server.httpUrl },
   'InMemoryOperationsServer#createOperation': { valid: () => [{}], call: (e, a) => e.server.createOperation(...(a as [never])) },
   'InMemoryOperationsServer#setMetadata': { valid: (e) => [e.name, TypeRegistry.empty().pack('google.protobuf.Struct', {})], call: (e, a) => e.server.setMetadata(...(a as [never, never])) },
   'InMemoryOperationsServer#complete': { valid: (e) => [e.name], call: (e, a) => e.server.complete(...(a as [never])) },
