@@ -294,7 +294,7 @@ export class MessageJsonMapper {
       } else {
         const v = this.#valueFromJson(field, value, fieldPath, mode);
         // A zero without presence is left out, so the bytes are canonical.
-        if (v !== undefined && (hasPresence(field) || !(isZeroScalar(v) || v === '0'))) out[field.name] = v;
+        if (v !== undefined && (hasPresence(field) || !(isZeroScalar(v) || (v === '0' && is64Bit(field.type))))) out[field.name] = v;
       }
     }
     return out;

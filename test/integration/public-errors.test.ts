@@ -109,6 +109,8 @@ const MEMBERS: Record<string, Member> = {
   'TypeRegistry#has': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().has(...(a as [never])) },
   'TypeRegistry#unpack': { valid: () => [TypeRegistry.empty().pack('google.protobuf.Struct', {}), 'google.protobuf.Struct'], call: (_e, a) => TypeRegistry.empty().unpack(...(a as [never, never])) },
   'TypeRegistry#pack': { valid: () => ['google.protobuf.Struct', { a: 1 }], call: (_e, a) => TypeRegistry.empty().pack(...(a as [never, never])) },
+  // @internal (the HTTP/JSON codec's type resolver), but a runtime member of a public class.
+  'TypeRegistry#messageType': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().messageType(...(a as [never])) },
   'TypeRegistry#operationInfo': { valid: () => ['google.longrunning.Operations.GetOperation'], call: (_e, a) => TypeRegistry.empty().operationInfo(...(a as [never])) },
   typeNameOf: { valid: () => ['type.googleapis.com/google.rpc.Status'], call: (_e, a) => typeNameOf(...(a as [never])) },
   codeName: { valid: () => [14], call: (_e, a) => codeName(...(a as [never])) },

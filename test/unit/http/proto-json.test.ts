@@ -217,7 +217,8 @@ describe('http/proto-json', () => {
         fieldViolations: [{ field: 'name', description: 'empty' }],
       };
       expect(bare.anyToJson(bare.anyFromJson(json))).to.deep.equal(json);
-      const info = { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'R', domain: 'd', metadata: { k: 'v' } };
+      // "0" is not the zero value of a string field (only of a 64-bit integer).
+      const info = { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: '0', domain: 'd', metadata: { k: 'v' } };
       expect(bare.anyToJson(bare.anyFromJson(info))).to.deep.equal(info);
     });
   });
