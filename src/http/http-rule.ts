@@ -38,6 +38,7 @@ import { parsePathTemplate, type PathTemplate } from './path-template.js';
  *   { selector: 'google.longrunning.Operations.ListOperations', get: '/v1/{name=users/*}/operations' },
  *   { selector: 'google.longrunning.Operations.GetOperation', get: '/v1/{name=users/*\/operations/*}' },
  * ];
+ * // ListOperations then takes the parent: listOperations({ name: 'users/alice' })
  * ```
  */
 export interface HttpRule {
