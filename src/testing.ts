@@ -10,5 +10,6 @@ export { seededRandom } from './testing/random.js';
 export type {
   CallRecord, CallRecordOf, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions,
   OperationsMethod, OperationsOverride, OperationsRequests, OperationsResponses, OverrideContext,
-  OverrideResult, StatusInit, TimelineStep,
+  OverrideResult, ServerTransport, StatusInit, TimelineStep,
 } from './testing/api-types.js';
+export type { HttpRule } from './http/http-rule.js';

@@ -310,6 +310,10 @@ export class TypeRegistry {
     }
     const input = any as AnyInput;
     const typeUrl = input.typeUrl || input.type_url || '';
+    const json = (any as Any).json;
+    if (json !== undefined && json !== null && (input.value === undefined || input.value === null || input.value.length === 0)) {
+      throw jsonOnly(typeUrl, expectedType);
+    }
     let entry = this.#byUrl.get(typeUrl);
     if (entry === undefined) entry = this.#resolveUrl(typeUrl, expectedType);
     if (expectedType !== undefined && expectedType !== entry.name) {
@@ -432,6 +436,20 @@ export class TypeRegistry {
     };
   }
 
+  /**
+   * The message type of a fully qualified name from this registry's own Root (not the
+   * well-known types), or undefined: what the HTTP/JSON codec resolves Anys with.
+   *
+   * @internal
+   */
+  messageType(typeName: string): protobuf.Type | undefined {
+    if (this.#root === undefined || typeof typeName !== 'string') return undefined;
+    const name = typeName.startsWith('.') ? typeName.slice(1) : typeName;
+    if (name === '') return undefined;
+    const type = lookupExact(this.#root, name);
+    return isType(type) ? type : undefined;
+  }
+
   /** Resolves a name from operation_info against the method's package, then absolutely. */
   #resolveDeclared(declared: string, scope: string, method: string, option: string): string {
     const candidates = declared.startsWith('.')
@@ -484,6 +502,20 @@ export class TypeRegistry {
 function mismatch(typeUrl: string, expected: string, actual: string): TypeMismatchError {
   return new TypeMismatchError(typeUrl, expected,
     `Expected an Any holding ${expected}, got one holding ${actual} (type URL ${JSON.stringify(typeUrl)}).`);
+}
+
+/** An Any that arrived over HTTP/JSON with a type the client did not know: only its JSON form is kept. */
+function jsonOnly(typeUrl: string, expectedType: string | undefined): TypeMismatchError {
+  let name: string;
+  try {
+    name = typeNameOf(typeUrl);
+  } catch {
+    name = JSON.stringify(typeUrl);
+  }
+  return new TypeMismatchError(typeUrl, expectedType === undefined ? undefined : typeNameOf(expectedType),
+    `The Any holding ${name} arrived over HTTP/JSON while the client did not know ${name}, so only its JSON ` +
+    'form (`any.json`) was kept; register the type in the client\'s TypeRegistry (TypeRegistry.fromProtoFiles() ' +
+    'or a protobufjs Root that contains it) to unpack it.');
 }
 
 function unknownType(typeUrl: string, name: string, expected: string | undefined): TypeMismatchError {

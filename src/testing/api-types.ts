@@ -10,6 +10,8 @@ import type {
   Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod,
   WaitOperationRequest,
 } from '../types.js';
+import type { HttpRule } from '../http/http-rule.js';
+import type { TypeRegistry } from '../any/type-registry.js';
 import type { InMemoryOperationsServer } from './in-memory-server.js';
 
 /**
@@ -183,6 +185,26 @@ export interface InMemoryOperationsServerOptions {
   unreachable?: readonly string[] | undefined;
   /** Faults injected from the start; see {@link InMemoryOperationsServer.setFaults}. @defaultValue none */
   faults?: FaultOptions | undefined;
+  /**
+   * Also serve HTTP/JSON (REST), on a second port of 127.0.0.1 whose URL is
+   * {@link InMemoryOperationsServer.httpUrl}: the same operations, faults, overrides and
+   * call log as gRPC, with Google's JSON error envelope and CORS for pages on other origins.
+   * @defaultValue false
+   */
+  http?: boolean | undefined;
+  /**
+   * The HTTP bindings to serve, as in a service config's `http.rules` (rules replace the
+   * defaults per selector). Needs `http: true`.
+   * @defaultValue the bindings of `operations.proto`, plus `POST /v1/{name=operations/**}:wait` (body `*`)
+   */
+  httpRules?: readonly HttpRule[] | undefined;
+  /**
+   * The types of your Anys (metadata, responses, error details), so the HTTP/JSON
+   * front-end can render them as JSON; well-known and `google.rpc` types need none. An
+   * Any of a type it does not know is answered 500, naming the type. Needs `http: true`.
+   * @defaultValue none: only well-known and `google.rpc` types
+   */
+  types?: TypeRegistry | undefined;
 }
 
 /**
@@ -276,7 +298,21 @@ export interface CallRecordOf<M extends OperationsMethod> {
   readonly request: Readonly<OperationsRequests[M]>;
   /** The request metadata (headers); `-bin` values are base64. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** The protocol the call came in on. */
+  readonly transport: ServerTransport;
 }
+
+/**
+ * The protocol a call reached the embedded server on: `'grpc'`, or `'http'` for
+ * HTTP/JSON (see {@link InMemoryOperationsServerOptions.http}).
+ *
+ * @example
+ * ```ts
+ * import type { CallRecord, ServerTransport } from 'longrunning-client/testing';
+ * const over = (calls: readonly CallRecord[], transport: ServerTransport) => calls.filter((c) => c.transport === transport);
+ * ```
+ */
+export type ServerTransport = 'grpc' | 'http';
 
 /**
  * One RPC the server received: a {@link CallRecordOf} of any method, discriminated by

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Clock } from '../time/clock.js';
-import type { CallRecord, OperationsMethod, OperationsRequests } from './api-types.js';
+import type { CallRecord, OperationsMethod, OperationsRequests, ServerTransport } from './api-types.js';
 
 /** Every call received, in arrival order, as frozen records. @internal */
 export class CallLog {
@@ -19,9 +19,10 @@ export class CallLog {
   /** Logs a call on arrival: before faults, overrides or the store see it. */
   record(
     method: OperationsMethod, request: OperationsRequests[OperationsMethod], metadata: Readonly<Record<string, string>>,
+    transport: ServerTransport,
   ): void {
     this.#records.push(Object.freeze({
-      method, name: request.name, at: this.#clock.now(), request: Object.freeze({ ...request }), metadata,
+      method, name: request.name, at: this.#clock.now(), request: Object.freeze({ ...request }), metadata, transport,
     }));
   }
 

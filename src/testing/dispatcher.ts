@@ -17,12 +17,14 @@ import type { InMemoryOperationsServer } from './in-memory-server.js';
 import type { OperationStore, RpcContext } from './operation-store.js';
 import { isMethod, METHOD_EXPECTATION } from './server-options.js';
 import type {
-  OperationsMethod, OperationsOverride, OperationsRequests, OverrideContext, StatusInit,
+  OperationsMethod, OperationsOverride, OperationsRequests, OverrideContext, ServerTransport, StatusInit,
 } from './api-types.js';
 import { copyStatusInput } from './validate.js';
 
 /** A call as a front-end hands it over. @internal */
 export interface IncomingCall {
+  /** The protocol it came in on, for the call log. */
+  readonly transport: ServerTransport;
   /** The request metadata (headers); `-bin` values are base64. */
   readonly metadata: Readonly<Record<string, string>>;
   /** The call's deadline in milliseconds since the epoch; `Infinity` when it has none. */
@@ -129,7 +131,7 @@ export class Dispatcher {
    */
   async serve(method: OperationsMethod, request: OperationsRequests[OperationsMethod], call: IncomingCall): Promise<unknown> {
     const { store, faults, log } = this.#parts;
-    log.record(method, request, call.metadata);
+    log.record(method, request, call.metadata, call.transport);
     const { controller } = call;
     controller.signal.throwIfAborted();
     if (store.stopped) throw new ServerStoppingError('InMemoryOperationsServer is stopping');

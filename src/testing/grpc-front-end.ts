@@ -96,6 +96,7 @@ function receive(
   if (call.cancelled) onCancelled();
   else call.on('cancelled', onCancelled);
   dispatcher.serve(method, call.request as OperationsRequests[OperationsMethod], {
+    transport: 'grpc',
     metadata: Object.freeze(metadataRecord(call.metadata)),
     deadline: deadlineMs(call.getDeadline()),
     controller,

@@ -7,8 +7,8 @@
  * This file is the public face only. The class composes the pieces, each in its file:
  * the transport-free `OperationStore` (operations, timelines, waits, listing), the
  * `FaultInjector`, the `CallLog`, the `Dispatcher` that takes each call through them,
- * and the gRPC front-end (`GrpcFrontEnd`); an HTTP/JSON front-end would sit beside it
- * on the same dispatcher. Option checks are in `server-options.ts`, the public types in
+ * and one front-end per protocol on that dispatcher: gRPC (`GrpcFrontEnd`) and, with
+ * `http: true`, HTTP/JSON (`HttpFrontEnd`). Option checks are in `server-options.ts`, the public types in
  * `api-types.ts`.
  *
  * @module
@@ -18,6 +18,7 @@ import { CallLog } from './call-log.js';
 import { Dispatcher } from './dispatcher.js';
 import { FaultInjector } from './faults.js';
 import { GrpcFrontEnd } from './grpc-front-end.js';
+import { HttpFrontEnd } from './http-front-end.js';
 import { OperationStore } from './operation-store.js';
 import { serverClock } from './server-clock.js';
 import { resolveOptions, resolveUnreachable, type ResolvedOptions } from './server-options.js';
@@ -30,7 +31,7 @@ import type {
 export type {
   CallRecord, CallRecordOf, CreateOperationInit, FaultOptions, InMemoryOperationsServerOptions,
   OperationsMethod, OperationsOverride, OperationsRequests, OperationsResponses, OverrideContext,
-  OverrideResult, StatusInit, TimelineStep,
+  OverrideResult, ServerTransport, StatusInit, TimelineStep,
 } from './api-types.js';
 
 /** Guards the constructor: instances come from {@link InMemoryOperationsServer.start}. */
@@ -68,25 +69,42 @@ export class InMemoryOperationsServer {
   readonly address: string;
   /** The port the server listens on. */
   readonly port: number;
+  /**
+   * Where HTTP/JSON clients connect, `'http://127.0.0.1:PORT'` (another port than
+   * gRPC's), when started with `http: true`; undefined otherwise.
+   *
+   * @example
+   * ```ts
+   * import { InMemoryOperationsServer } from 'longrunning-client/testing';
+   * const server = await InMemoryOperationsServer.start({ http: true });
+   * const name = server.createOperation();
+   * const operation = await (await fetch(`${server.httpUrl}/v1/${name}`)).json(); // { name: 'operations/op-000001' }
+   * ```
+   */
+  readonly httpUrl: string | undefined;
 
   readonly #store: OperationStore;
   readonly #faults: FaultInjector;
   readonly #log: CallLog;
   readonly #dispatcher: Dispatcher;
   readonly #grpc: GrpcFrontEnd;
+  readonly #http: HttpFrontEnd | undefined;
   #stopped: Promise<void> | undefined;
 
   /** Instances come from {@link InMemoryOperationsServer.start}. */
-  private constructor(guard: symbol, frontEnd: GrpcFrontEnd, options: ResolvedOptions) {
+  private constructor(guard: symbol, frontEnd: GrpcFrontEnd, httpFrontEnd: HttpFrontEnd | undefined, options: ResolvedOptions) {
     if (guard !== CONSTRUCT) throw new TypeError('Use InMemoryOperationsServer.start() to create a server.');
     this.#grpc = frontEnd;
+    this.#http = httpFrontEnd;
     this.port = frontEnd.port;
     this.address = `127.0.0.1:${frontEnd.port}`;
+    this.httpUrl = httpFrontEnd?.url;
     this.#store = new OperationStore(options, serverClock);
     this.#faults = new FaultInjector(options.faults, serverClock);
     this.#log = new CallLog(serverClock);
     this.#dispatcher = new Dispatcher({ store: this.#store, faults: this.#faults, log: this.#log, server: this });
     frontEnd.attach(this.#dispatcher);
+    if (httpFrontEnd && options.http) httpFrontEnd.attach(this.#dispatcher, options.http.bindings, options.http.codec);
   }
 
   /**
@@ -105,7 +123,16 @@ export class InMemoryOperationsServer {
   static async start(options: InMemoryOperationsServerOptions = {}): Promise<InMemoryOperationsServer> {
     const resolved = resolveOptions(options);
     const frontEnd = await GrpcFrontEnd.listen(resolved.port, resolved.credentials);
-    return new InMemoryOperationsServer(CONSTRUCT, frontEnd, resolved);
+    let httpFrontEnd: HttpFrontEnd | undefined;
+    if (resolved.http) {
+      try {
+        httpFrontEnd = await HttpFrontEnd.listen();
+      } catch (error) {
+        await frontEnd.close();
+        throw error;
+      }
+    }
+    return new InMemoryOperationsServer(CONSTRUCT, frontEnd, httpFrontEnd, resolved);
   }
 
   /**
@@ -331,8 +358,9 @@ export class InMemoryOperationsServer {
   /**
    * Stops the server: pending WaitOperation calls are answered with their operation's
    * current state, other calls still in flight (delayed by injected latency, or inside
-   * an override) are answered UNAVAILABLE, timelines are cleared, connections are closed
-   * gracefully and, after a grace period of one second, forcibly. Afterwards no socket
+   * an override) are answered UNAVAILABLE (HTTP 503), timelines are cleared, connections
+   * are closed gracefully (HTTP answers carry `Connection: close`) and, after a grace
+   * period of one second, forcibly. Afterwards no socket
    * or timer of the server remains. Idempotent: every call returns the same promise.
    *
    * @example
@@ -347,6 +375,6 @@ export class InMemoryOperationsServer {
 
   async #shutdown(): Promise<void> {
     this.#dispatcher.stop();
-    await this.#grpc.close();
+    await Promise.all([this.#grpc.close(), this.#http?.close()]);
   }
 }

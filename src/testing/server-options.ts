@@ -8,7 +8,10 @@
  * @module
  */
 import * as grpc from '@grpc/grpc-js';
+import { TypeRegistry } from '../any/type-registry.js';
 import { InvalidArgumentError } from '../errors.js';
+import { HttpBindings } from '../http/http-rule.js';
+import { ProtoJsonCodec } from '../http/proto-json.js';
 import { isNumberIn, NAME_RULE, nameProblem } from '../validation.js';
 import type { ResolvedFaults } from './faults.js';
 import type { ResolvedStep, StoreOptions } from './operation-store.js';
@@ -54,6 +57,41 @@ export interface ResolvedOptions extends StoreOptions {
   port: number;
   credentials: grpc.ServerCredentials;
   faults: ResolvedFaults | undefined;
+  /** What the HTTP/JSON front-end serves with; undefined without `http: true`. */
+  http: ResolvedHttp | undefined;
+}
+
+/** The HTTP/JSON front-end's bindings and codec, checked. @internal */
+export interface ResolvedHttp {
+  bindings: HttpBindings;
+  codec: ProtoJsonCodec;
+}
+
+/**
+ * Checks `http`, `httpRules` and `types`: the rules and types only make sense with
+ * `http: true`, and a rule that does not parse is refused here, naming it.
+ */
+function resolveHttp(options: InMemoryOperationsServerOptions): ResolvedHttp | undefined {
+  const { http = false, httpRules, types } = options;
+  if (typeof http !== 'boolean') throw new InvalidArgumentError('options.http', http, 'a boolean');
+  if (types !== undefined && !(types instanceof TypeRegistry)) {
+    throw new InvalidArgumentError('options.types', types, 'a TypeRegistry');
+  }
+  if (!http) {
+    if (httpRules !== undefined) {
+      throw new InvalidArgumentError('options.httpRules', httpRules, 'absent unless http: true (the rules bind the HTTP/JSON front-end)');
+    }
+    if (types !== undefined) {
+      throw new InvalidArgumentError('options.types', types, 'absent unless http: true (the types render Anys as JSON)');
+    }
+    return undefined;
+  }
+  if (httpRules !== undefined && !Array.isArray(httpRules)) {
+    throw new InvalidArgumentError('options.httpRules', httpRules, 'an array of HttpRule objects, or undefined');
+  }
+  const bindings = new HttpBindings(httpRules, { waitBinding: true, argument: 'options.httpRules' });
+  const codec = new ProtoJsonCodec(types === undefined ? {} : { resolveType: (name) => types.messageType(name) });
+  return { bindings, codec };
 }
 
 /**
@@ -171,6 +209,7 @@ export function resolveOptions(options: InMemoryOperationsServerOptions): Resolv
     defaultWaitTimeoutMs,
     unreachable: resolveUnreachable(options.unreachable ?? [], 'options.unreachable'),
     faults: resolveFaults(options.faults, 'options.faults'),
+    http: resolveHttp(options),
   };
 }
 

@@ -109,6 +109,8 @@ const MEMBERS: Record<string, Member> = {
   'TypeRegistry#has': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().has(...(a as [never])) },
   'TypeRegistry#unpack': { valid: () => [TypeRegistry.empty().pack('google.protobuf.Struct', {}), 'google.protobuf.Struct'], call: (_e, a) => TypeRegistry.empty().unpack(...(a as [never, never])) },
   'TypeRegistry#pack': { valid: () => ['google.protobuf.Struct', { a: 1 }], call: (_e, a) => TypeRegistry.empty().pack(...(a as [never, never])) },
+  // @internal (the HTTP/JSON codec's type resolver), but a runtime member of a public class.
+  'TypeRegistry#messageType': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().messageType(...(a as [never])) },
   'TypeRegistry#operationInfo': { valid: () => ['google.longrunning.Operations.GetOperation'], call: (_e, a) => TypeRegistry.empty().operationInfo(...(a as [never])) },
   typeNameOf: { valid: () => ['type.googleapis.com/google.rpc.Status'], call: (_e, a) => typeNameOf(...(a as [never])) },
   codeName: { valid: () => [14], call: (_e, a) => codeName(...(a as [never])) },
@@ -118,6 +120,7 @@ const MEMBERS: Record<string, Member> = {
   'seededRandom': { valid: () => [42], call: (_e, a) => seededRandom(...(a as [never])) },
   'InMemoryOperationsServer#address': { valid: () => [], call: (e) => e.server.address },
   'InMemoryOperationsServer#port': { valid: () => [], call: (e) => e.server.port },
+  'InMemoryOperationsServer#httpUrl': { valid: () => [], call: (e) => e.server.httpUrl },
   'InMemoryOperationsServer#createOperation': { valid: () => [{}], call: (e, a) => e.server.createOperation(...(a as [never])) },
   'InMemoryOperationsServer#setMetadata': { valid: (e) => [e.name, TypeRegistry.empty().pack('google.protobuf.Struct', {})], call: (e, a) => e.server.setMetadata(...(a as [never, never])) },
   'InMemoryOperationsServer#complete': { valid: (e) => [e.name], call: (e, a) => e.server.complete(...(a as [never])) },

@@ -653,3 +653,31 @@ describe('any/type-registry', () => {
     });
   });
 });
+
+describe('TypeRegistry and Anys read over HTTP/JSON', () => {
+  it('unpacking an Any kept in its JSON form is a TypeMismatchError naming the type', () => {
+    const any: Any = { typeUrl: 'type.googleapis.com/acme.v1.Thing', value: new Uint8Array(0), json: { size: '1' } };
+    for (const expected of [undefined, 'acme.v1.Thing']) {
+      const error = mismatch(() => TypeRegistry.empty().unpack(any, expected));
+      expect(error.typeUrl).to.equal(any.typeUrl);
+      expect(error.message).to.contain('acme.v1.Thing');
+      expect(error.message).to.contain('HTTP/JSON');
+    }
+  });
+
+  it('an Any with bytes unpacks as before even if json is set', () => {
+    const types = TypeRegistry.empty();
+    const packed = types.pack('google.rpc.ErrorInfo', { reason: 'R' });
+    expect(types.unpack<{ reason: string }>({ ...packed, json: { reason: 'R' } }, 'google.rpc.ErrorInfo').reason).to.equal('R');
+  });
+
+  it('messageType: a type of the registry\'s own Root only', () => {
+    const types = new TypeRegistry(loadProtoFiles([FIXTURE], [PROTOS]));
+    expect(types.messageType('example.v1.ExportResponse')?.name).to.equal('ExportResponse');
+    expect(types.messageType('.example.v1.ExportResponse')?.name).to.equal('ExportResponse');
+    expect(types.messageType('example.v1.Nope')).to.equal(undefined);
+    expect(types.messageType('example.v1.ExportService')).to.equal(undefined);
+    expect(types.messageType('')).to.equal(undefined);
+    expect(TypeRegistry.empty().messageType('google.rpc.ErrorInfo')).to.equal(undefined);
+  });
+});
