@@ -6,6 +6,7 @@
  */
 import type { TypeRegistry } from '../any/type-registry.js';
 import type { Clock } from '../time/clock.js';
+import type { HttpRule } from '../http/http-rule.js';
 import type { GrpcTransportOptions } from '../transport/grpc-transport.js';
 import type { OperationsTransport } from '../transport/transport.js';
 import type { CallOptions, PollingOptions, RetryOptions } from '../types.js';
@@ -14,12 +15,40 @@ import type { CallOptions, PollingOptions, RetryOptions } from '../types.js';
  * How to build an {@link longrunning-client!OperationsClient | OperationsClient}: where the server is and how to reach it
  * (or a ready {@link OperationsTransport}), plus call defaults.
  *
+ * A client has exactly one transport: `address` selects gRPC, `baseUrl` selects
+ * HTTP/JSON (REST), `transport` a ready one.
+ *
  * Transport security is explicit: `insecure: true` is plaintext, `credentials` is custom
- * TLS, `auth` is Google auth over TLS; with none of them the client uses TLS with
+ * TLS, `auth` is Google auth over TLS; with none of them a gRPC client uses TLS with
  * Google Application Default Credentials. Only `auth` and that last default ever touch
- * google-auth-library.
+ * google-auth-library. Over HTTP/JSON there is no implicit default: requests carry
+ * credentials only from `auth` or `metadata`.
  */
 export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
+  /**
+   * Use the HTTP/JSON transport against this base URL (scheme, host, optional port and
+   * path prefix), e.g. `https://example.googleapis.com`; `http://` needs `insecure: true`.
+   * Exclusive with `address`. The gRPC-only options (`credentials`, `channelOptions`,
+   * `universeDomain`, `maxSendMessageBytes`) must then be absent.
+   *
+   * @example
+   * ```ts
+   * import { OperationsClient } from 'longrunning-client';
+   * const client = new OperationsClient({ baseUrl: 'http://127.0.0.1:8080', insecure: true });
+   * ```
+   */
+  baseUrl?: string;
+  /**
+   * HTTP/JSON only: the service's `google.api.http` rules (its service config's
+   * `http.rules`), each replacing the default binding of its `selector`; WaitOperation is
+   * only long-polled over HTTP when a rule binds it. See docs/http.md.
+   */
+  httpRules?: readonly HttpRule[];
+  /**
+   * HTTP/JSON only: the WHATWG `fetch` to send requests with.
+   * @defaultValue `globalThis.fetch`
+   */
+  fetch?: typeof fetch;
   /**
    * Send the RPCs through this transport instead of a gRPC channel; then `address`,
    * `insecure`, `credentials`, `auth` and `channelOptions` must be absent.

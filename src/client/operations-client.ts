@@ -19,6 +19,7 @@ import type { PollCallOptions } from '../poller/poll-loop.js';
 import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { GrpcOperationsTransport } from '../transport/grpc-transport.js';
+import { HttpOperationsTransport } from '../transport/http-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
 import type {
   CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
@@ -48,10 +49,15 @@ interface ResolvedCall {
   readonly waitForReady: boolean;
 }
 
+/** Options that build a transport: absent when `options.transport` is given. */
 const TRANSPORT_KEYS = [
-  'address', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain', 'allowInsecureCredentials',
-  'maxReceiveMessageBytes', 'maxSendMessageBytes',
+  'address', 'baseUrl', 'insecure', 'credentials', 'auth', 'channelOptions', 'universeDomain', 'allowInsecureCredentials',
+  'maxReceiveMessageBytes', 'maxSendMessageBytes', 'httpRules', 'fetch',
 ] as const;
+/** Options of the gRPC transport only: absent with `baseUrl`. */
+const GRPC_ONLY_KEYS = ['credentials', 'channelOptions', 'universeDomain', 'maxSendMessageBytes'] as const;
+/** Options of the HTTP/JSON transport only: absent with `address`. */
+const HTTP_ONLY_KEYS = ['httpRules', 'fetch'] as const;
 
 /**
  * A typed client of the five google.longrunning.Operations RPCs.
@@ -119,18 +125,46 @@ export class OperationsClient {
     const metadata = this.#checkMetadata(options.metadata, 'options.metadata');
     this.#metadata = metadata === undefined ? undefined : Object.freeze({ ...metadata });
     this.#random = options.random ?? Math.random;
+    this.#transport = this.#buildTransport(options);
+  }
+
+  /** The one transport the options select: `transport`, `baseUrl` (HTTP/JSON) or `address` (gRPC). */
+  #buildTransport(options: OperationsClientOptions): OperationsTransport {
     if (options.transport !== undefined) {
       const conflicting = TRANSPORT_KEYS.find((key) => options[key] !== undefined);
       if (conflicting) {
         throw new InvalidArgumentError(`options.${conflicting}`, options[conflicting],
           'absent when `options.transport` is given');
       }
-      this.#transport = options.transport;
-    } else {
-      const { address, ...rest } = options;
-      if (address === undefined) throw new InvalidArgumentError('options.address', address, 'a "host:port" string');
-      this.#transport = new GrpcOperationsTransport({ ...rest, address });
+      return options.transport;
     }
+    const { address, baseUrl } = options;
+    if ((address === undefined) === (baseUrl === undefined)) {
+      throw new InvalidArgumentError(address === undefined ? 'options.address' : 'options.baseUrl',
+        address === undefined ? address : baseUrl,
+        address === undefined
+          ? 'a "host:port" string (gRPC), or else `options.baseUrl` a URL (HTTP/JSON): exactly one of `address` and `baseUrl`'
+          : 'absent when `options.address` is given: exactly one of `address` (gRPC) and `baseUrl` (HTTP/JSON)');
+    }
+    if (baseUrl !== undefined) {
+      const grpcOnly = GRPC_ONLY_KEYS.find((key) => options[key] !== undefined);
+      if (grpcOnly) {
+        throw new InvalidArgumentError(`options.${grpcOnly}`, options[grpcOnly],
+          'absent with `options.baseUrl`: it is an option of the gRPC transport (`options.address`)');
+      }
+      return new HttpOperationsTransport({
+        baseUrl, insecure: options.insecure, httpRules: options.httpRules, fetch: options.fetch, auth: options.auth,
+        allowInsecureCredentials: options.allowInsecureCredentials, types: this.#types,
+        maxReceiveMessageBytes: options.maxReceiveMessageBytes,
+      });
+    }
+    const httpOnly = HTTP_ONLY_KEYS.find((key) => options[key] !== undefined);
+    if (httpOnly) {
+      throw new InvalidArgumentError(`options.${httpOnly}`, options[httpOnly],
+        'absent with `options.address`: it is an option of the HTTP/JSON transport (`options.baseUrl`)');
+    }
+    const { baseUrl: _baseUrl, httpRules: _httpRules, fetch: _fetch, ...grpcOptions } = options;
+    return new GrpcOperationsTransport({ ...grpcOptions, address: address! });
   }
 
   /**

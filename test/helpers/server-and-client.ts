@@ -18,15 +18,40 @@
  * It imports `src/` (through the two barrels): the public tests, which import only the
  * built package, keep their own few lines instead (see test/README.md).
  */
-import { OperationsClient, type OperationsClientOptions } from '../../src/index.js';
+import { OperationsClient, type HttpRule, type OperationsClientOptions } from '../../src/index.js';
 import { InMemoryOperationsServer, type InMemoryOperationsServerOptions } from '../../src/testing.js';
+
+/** The client transports the parametrized suites run over. */
+export const TRANSPORTS = ['grpc', 'http'] as const;
+/** One of {@link TRANSPORTS}. */
+export type TransportKind = (typeof TRANSPORTS)[number];
+
+/** The embedded server's default WaitOperation binding, which a client needs to long-poll over HTTP. */
+export const WAIT_RULE: HttpRule = {
+  selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=operations/**}:wait', body: '*',
+};
 
 /** What to start. */
 export interface ServerAndClientOptions {
   /** Options of the embedded server (it always binds 127.0.0.1). */
   readonly server?: InMemoryOperationsServerOptions;
-  /** Client options, applied over `{ address: server.address, insecure: true }`. */
+  /**
+   * Client options, applied over the connection to the server: `{ address, insecure: true }`
+   * over gRPC, `{ baseUrl, insecure: true, httpRules: [WAIT_RULE] }` over HTTP.
+   */
   readonly client?: OperationsClientOptions;
+  /** The client's transport. @defaultValue 'grpc' */
+  readonly transport?: TransportKind;
+}
+
+/**
+ * The client options that connect to `server` over `transport` (the server must serve
+ * HTTP for `'http'`): plaintext, and over HTTP the server's WaitOperation binding.
+ */
+export function connectionTo(server: InMemoryOperationsServer, transport: TransportKind = 'grpc'): OperationsClientOptions {
+  if (transport === 'grpc') return { address: server.address, insecure: true };
+  if (server.httpUrl === undefined) throw new Error('connectionTo: start the server with `http: true` for an HTTP client');
+  return { baseUrl: server.httpUrl, insecure: true, httpRules: [WAIT_RULE] };
 }
 
 /** A started pair. */
@@ -37,12 +62,13 @@ export interface ServerAndClient {
   readonly stop: () => Promise<void>;
 }
 
-/** Starts an embedded server on 127.0.0.1:0 and a plaintext client connected to it. */
+/** Starts an embedded server on 127.0.0.1:0 and a plaintext client connected to it (over gRPC unless `transport` says). */
 export async function startServerAndClient(options: ServerAndClientOptions = {}): Promise<ServerAndClient> {
-  const server = await InMemoryOperationsServer.start(options.server);
+  const transport = options.transport ?? 'grpc';
+  const server = await InMemoryOperationsServer.start(transport === 'http' ? { ...options.server, http: true } : options.server);
   let client: OperationsClient;
   try {
-    client = new OperationsClient({ address: server.address, insecure: true, ...options.client });
+    client = new OperationsClient({ ...connectionTo(server, transport), ...options.client });
   } catch (error) {
     // A client option the test got wrong must not leave the server listening.
     await server.stop();

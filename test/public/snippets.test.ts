@@ -18,7 +18,8 @@
  *
  *   `<!-- snippet compile-only: why -->` (optionally with setup code too) only compiles
  *   it, for snippets that need a real Google API or another test runner.
- * - When run, the snippet's `'localhost:50051'` becomes `SNIPPET_ADDRESS` (the setup
+ * - When run, the snippet's `'localhost:50051'` becomes `SNIPPET_ADDRESS` and its
+ *   `'http://localhost:8080'` becomes `SNIPPET_BASE_URL` (the setup
  *   defines it, usually as an embedded server's address), and the working directory
  *   has `protos/` = test/fixtures/protos, so `includeDirs: ['protos']` finds
  *   `example/v1/service.proto`.
@@ -216,7 +217,9 @@ describe('snippets of README.md and docs/*.md', function () {
     snippets.forEach((snippet, index) => {
       outcomes.set(snippet.id, { compile: [] });
       if (snippet.mode === 'example') return;
-      const code = snippet.mode === 'run' ? snippet.code.replaceAll("'localhost:50051'", 'SNIPPET_ADDRESS') : snippet.code;
+      const code = snippet.mode === 'run'
+        ? snippet.code.replaceAll("'localhost:50051'", 'SNIPPET_ADDRESS').replaceAll("'http://localhost:8080'", 'SNIPPET_BASE_URL')
+        : snippet.code;
       const { imports, bodies } = splitImports([snippet.setup, code, snippet.teardown]);
       const head = `${imports}\n// --- setup\n${bodies[0]}\n// --- ${snippet.id}\n`;
       const source = `${head}${bodies[1]}\n// --- teardown\n${bodies[2]}\nexport {};\n`;
