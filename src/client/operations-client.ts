@@ -163,7 +163,8 @@ export class OperationsClient {
       throw new InvalidArgumentError(`options.${httpOnly}`, options[httpOnly],
         'absent with `options.address`: it is an option of the HTTP/JSON transport (`options.baseUrl`)');
     }
-    const { baseUrl: _baseUrl, httpRules: _httpRules, fetch: _fetch, ...grpcOptions } = options;
+    const grpcOptions: OperationsClientOptions = { ...options };
+    delete grpcOptions.baseUrl;
     return new GrpcOperationsTransport({ ...grpcOptions, address: address! });
   }
 

@@ -12,7 +12,7 @@ import type { TypeRegistry } from '../any/type-registry.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import { HttpBindings, type HttpRule } from '../http/http-rule.js';
-import { JsonMappingError, ProtoJsonCodec, type JsonObject } from '../http/proto-json.js';
+import { JsonMappingError, ProtoJsonCodec } from '../http/proto-json.js';
 import type {
   Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
   WaitOperationRequest,
@@ -38,7 +38,7 @@ export interface HttpAuthClient {
   getRequestHeaders(url?: string): Promise<Headers | Record<string, string>>;
 }
 
-/** How to reach an HTTP/JSON server, see {@link HttpOperationsTransport}. */
+/** How to reach an HTTP/JSON server: the HTTP/JSON transport options of `OperationsClientOptions`. */
 export interface HttpTransportOptions {
   /**
    * Scheme, host, optional port and optional path prefix, e.g.
@@ -242,6 +242,7 @@ export class HttpOperationsTransport implements OperationsTransport {
           method: bound.verb, headers, signal: attempt.signal, ...(body === undefined ? {} : { body }),
         });
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the caller's abort reason, as given (API.md)
         throw attempt.reason() ?? new RpcError(method, {
           code: Code.UNAVAILABLE,
           message: `no HTTP response from ${originOf(this.#baseUrl)}: ${errorText(error)}`,
@@ -259,6 +260,8 @@ export class HttpOperationsTransport implements OperationsTransport {
             details: [],
           });
         }
+         
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the caller's abort reason, as given (API.md)
         throw attempt.reason() ?? new RpcError(method, {
           code: Code.UNAVAILABLE, message: `the response from ${originOf(this.#baseUrl)} was cut off: ${errorText(error)}`, details: [],
         }, { cause: error });
@@ -415,7 +418,7 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
     throw new BodyTooLargeError();
   }
   if (!response.body) return await response.text();
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const decoder = new TextDecoder();
   let text = '';
   let received = 0;
@@ -433,7 +436,7 @@ async function readBody(response: Response, maxBytes: number): Promise<string> {
 }
 
 /** A 2xx body as JSON; anything else (truncated, HTML, empty) is an INTERNAL RpcError quoting it. */
-function parseJsonResponse(method: string, httpStatus: number, text: string): JsonObject | unknown {
+function parseJsonResponse(method: string, httpStatus: number, text: string): unknown {
   if (text.trim() === '' && (method === 'CancelOperation' || method === 'DeleteOperation')) return {};
   try {
     return JSON.parse(text) as unknown;

@@ -16,7 +16,7 @@ function scriptedFetch(...answers: Array<Response | Error | 'hang'>) {
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const signal = init!.signal!;
     sent.push({
-      url: String(input), method: init!.method!, headers: new Headers(init!.headers), body: init!.body as string | undefined, signal,
+      url: input instanceof Request ? input.url : input.toString(), method: init!.method!, headers: new Headers(init!.headers), body: init!.body as string | undefined, signal,
     });
     const answer = answers.shift() ?? new Response('{}', { status: 200 });
     if (answer === 'hang') {
@@ -27,7 +27,7 @@ function scriptedFetch(...answers: Array<Response | Error | 'hang'>) {
     if (answer instanceof Error) throw answer;
     return answer;
   };
-  return { fetch: fetch as typeof globalThis.fetch, sent };
+  return { fetch: fetch, sent };
 }
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -66,7 +66,7 @@ describe('HttpOperationsTransport', () => {
     ];
     for (const [what, options, argument] of cases) {
       it(`refuses ${what} with an InvalidArgumentError naming ${argument}`, () => {
-        const error = thrown(() => transport(fetch, options as Partial<HttpTransportOptions>));
+        const error = thrown(() => transport(fetch, options));
         expect(error).to.be.instanceOf(InvalidArgumentError);
         expect((error as InvalidArgumentError).argument.startsWith(argument), (error as Error).message).to.be.true;
       });
