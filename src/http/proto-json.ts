@@ -205,8 +205,10 @@ const TIMEOUT: Keys = ['timeout'];
 /**
  * A short single-line excerpt of a body that is not JSON (tags, control characters
  * and runs of spaces collapsed), for an error message.
+ *
+ * @internal
  */
-function excerpt(body: string): string {
+export function excerpt(body: string): string {
   let text = body.trimStart().startsWith('<') ? body.replace(/<[^>]*>/g, ' ') : body;
   // eslint-disable-next-line no-control-regex
   text = text.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim();

@@ -19,7 +19,7 @@ import type {
 import { checkNumber } from '../validation.js';
 import { CODECS, type MethodCodec } from './codec.js';
 import { googleAuthSetupError, lostConnection, rpcErrorOf } from './grpc-errors.js';
-import type { OperationsTransport, TransportCallOptions } from './transport.js';
+import { checkTransportCall, type OperationsTransport, type TransportCallOptions } from './transport.js';
 
 /**
  * A google-auth-library client: a `GoogleAuth` or any `AuthClient` (OAuth2Client,
@@ -167,20 +167,13 @@ function grpcDeadline(deadline: number): number {
   return deadline - Date.now() > MAX_WIRE_DEADLINE_MS ? Infinity : deadline;
 }
 
-/** The request and options of one transport call, as {@link TransportCallOptions} documents them. */
-function checkTransportCall(request: unknown, options: unknown): void {
-  if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('request', request, 'a request object');
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', options, 'TransportCallOptions: { deadline: number; signal?; metadata? }');
-  }
-  const { deadline, signal, metadata } = options as Partial<Record<keyof TransportCallOptions, unknown>>;
-  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
-    throw new InvalidArgumentError('options.deadline', deadline, 'an absolute deadline in milliseconds since the epoch');
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
+/** The shared checks, then the gRPC metadata rule. */
+function checkGrpcCall(request: unknown, options: unknown): void {
+  checkTransportCall(request, options);
+  const { metadata } = options as Partial<TransportCallOptions>;
   if (metadata === undefined) return;
   try {
-    toMetadata(metadata as Record<string, string>);
+    toMetadata(metadata);
   } catch {
     // grpc-js' message may quote a header value, which may be a credential: not kept.
     throw new InvalidArgumentError('options.metadata', '[redacted]',
@@ -306,7 +299,7 @@ export class GrpcOperationsTransport implements OperationsTransport {
    */
   #checked<Req, Res>(codec: MethodCodec<Req, Res>, request: Req, options: TransportCallOptions): Promise<Res> {
     try {
-      checkTransportCall(request, options);
+      checkGrpcCall(request, options);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -7,20 +7,19 @@
  *
  * @module
  */
-import protobuf from 'protobufjs';
 import type { TypeRegistry } from '../any/type-registry.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import { HttpBindings, type HttpRule } from '../http/http-rule.js';
-import { JsonMappingError, ProtoJsonCodec } from '../http/proto-json.js';
+import { JsonMappingError, ProtoJsonCodec, excerpt } from '../http/proto-json.js';
 import type {
-  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
+  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
   WaitOperationRequest,
 } from '../types.js';
 import {
-  CREDENTIAL_METADATA_KEYS, REDACTED, checkMetadata, checkNumber, checkObject, quoteName,
+  CREDENTIAL_METADATA_KEYS, REDACTED, checkMetadata, checkNumber, checkObject,
 } from '../validation.js';
-import type { OperationsTransport, TransportCallOptions } from './transport.js';
+import { checkTransportCall, type OperationsTransport, type TransportCallOptions } from './transport.js';
 
 /**
  * Where request headers come from for an authenticated server: a google-auth-library
@@ -85,6 +84,9 @@ const OPTION_KEYS: ReadonlySet<string> = new Set([
   'baseUrl', 'insecure', 'httpRules', 'fetch', 'auth', 'allowInsecureCredentials', 'types', 'maxReceiveMessageBytes',
 ]);
 
+/** The type URL of `google.rpc.RetryInfo`. */
+const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
+
 const DEFAULT_MAX_RECEIVE_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -93,9 +95,6 @@ const DEFAULT_MAX_RECEIVE_BYTES = 32 * 1024 * 1024;
  * `X-Server-Timeout` header.
  */
 const MAX_TIMER_MS = 2_147_483_647;
-
-/** How much of a body that is not the expected JSON is quoted in an error. */
-const EXCERPT_CHARS = 120;
 
 /**
  * Sends the google.longrunning.Operations RPCs as HTTP/JSON requests.
@@ -298,7 +297,8 @@ export class HttpOperationsTransport implements OperationsTransport {
       ? parseRetryAfter(response.headers.get('retry-after'), Date.now())
       : undefined;
     if (retryAfterMs !== undefined && !status.details.some((detail) => detail.typeUrl.endsWith('/google.rpc.RetryInfo'))) {
-      status.details = [...status.details, retryInfoDetail(retryAfterMs)];
+      // The codec knows google.rpc.RetryInfo: the retry then honours Retry-After as a server's RetryInfo.
+      status.details = [...status.details, this.#codec.anyFromJson({ '@type': RETRY_INFO_TYPE_URL, retryDelay: `${retryAfterMs / 1000}s` })];
     }
     return new RpcError(method, status);
   }
@@ -350,19 +350,6 @@ function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
   return `${message}${cause}`;
-}
-
-/** The request and options of one transport call, as {@link TransportCallOptions} documents them. */
-function checkTransportCall(request: unknown, options: unknown): void {
-  if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('request', request, 'a request object');
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', options, 'TransportCallOptions: { deadline: number; signal?; metadata? }');
-  }
-  const { deadline, signal } = options as Partial<Record<keyof TransportCallOptions, unknown>>;
-  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
-    throw new InvalidArgumentError('options.deadline', deadline, 'an absolute deadline in milliseconds since the epoch');
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
 }
 
 /**
@@ -443,17 +430,10 @@ function parseJsonResponse(method: string, httpStatus: number, text: string): un
   } catch (error) {
     throw new RpcError(method, {
       code: Code.INTERNAL,
-      message: `the server answered HTTP ${httpStatus} with a body that is not JSON: ${excerpt(text)}`,
+      message: `the server answered HTTP ${httpStatus} with a body that is not JSON: ${excerpt(text) || '(empty)'}`,
       details: [],
     }, { cause: error });
   }
-}
-
-/** A single-line, bounded quote of a body, for error messages. */
-function excerpt(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  if (line === '') return '(empty)';
-  return line.length > EXCERPT_CHARS ? `${quoteName(line.slice(0, EXCERPT_CHARS), EXCERPT_CHARS)}...` : quoteName(line, EXCERPT_CHARS);
 }
 
 /**
@@ -470,18 +450,3 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/**
- * A `google.rpc.RetryInfo` detail asking for `delayMs`, written with protobufjs's
- * Writer (RetryInfo.retry_delay is field 1, Duration's seconds field 1 and nanos field 2),
- * so that the retry honours `Retry-After` exactly as a server's RetryInfo.
- */
-function retryInfoDetail(delayMs: number): Any {
-  const seconds = Math.floor(delayMs / 1000);
-  const nanos = Math.round((delayMs - seconds * 1000) * 1e6);
-  const duration = protobuf.Writer.create();
-  if (seconds !== 0) duration.uint32(8).int64(seconds);
-  if (nanos !== 0) duration.uint32(16).int32(nanos);
-  const bytes = protobuf.Writer.create().uint32(10).bytes(duration.finish()).finish();
-  // A plain Uint8Array view, as every other Any holds (protobufjs gives a Buffer in Node).
-  return { typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', value: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-}

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js';
 import type {
   ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
   WaitOperationRequest,
@@ -66,4 +67,23 @@ export function markPermanentFailure<E extends object>(error: E): E {
 /** Whether a transport marked the error with {@link markPermanentFailure}. @internal */
 export function isPermanentFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && permanentFailures.has(error);
+}
+
+/**
+ * Checks what a caller of a public transport may get wrong before the call: the request
+ * object and the {@link TransportCallOptions} fields every transport reads. Throws
+ * `InvalidArgumentError`; transports add their own metadata rule.
+ *
+ * @internal
+ */
+export function checkTransportCall(request: unknown, options: unknown): void {
+  if (typeof request !== 'object' || request === null) throw new InvalidArgumentError('request', request, 'a request object');
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', options, 'TransportCallOptions: { deadline: number; signal?; metadata? }');
+  }
+  const { deadline, signal } = options as Partial<Record<keyof TransportCallOptions, unknown>>;
+  if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+    throw new InvalidArgumentError('options.deadline', deadline, 'an absolute deadline in milliseconds since the epoch');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('options.signal', signal, 'an AbortSignal');
 }
