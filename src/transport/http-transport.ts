@@ -219,7 +219,7 @@ export class HttpOperationsTransport implements OperationsTransport {
     }
     options.signal?.throwIfAborted();
     if (this.#closing.signal.aborted) throw new ClientClosedError(method);
-    const bound = this.#bindings.bind(method, this.#codec.requestToJson(method, request as never));
+    const bound = this.#bindings.bind(method, requestJson(this.#codec, method, request));
     const query = new URLSearchParams(bound.query as [string, string][]).toString();
     const url = `${this.#baseUrl}${bound.path}${query === '' ? '' : `?${query}`}`;
     const headers = new Headers({ accept: 'application/json' });
@@ -450,3 +450,28 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * The request's proto3 JSON form; a field the codec cannot write (a wrong type the
+ * shared checks let through, such as a string `timeoutMs`) is the caller's
+ * {@link InvalidArgumentError}, naming the field.
+ */
+function requestJson(codec: ProtoJsonCodec, method: OperationsMethod, request: object): unknown {
+  try {
+    return codec.requestToJson(method, request as never);
+  } catch (error) {
+    if (!(error instanceof JsonMappingError)) throw error;
+    const detail = error.message.slice(error.path.length + 2);
+    const expectation = /^expected (.*), got /s.exec(detail)?.[1] ?? `valid in the request's JSON form (${detail})`;
+    throw new InvalidArgumentError(error.path, valueAt(request, error.path), expectation);
+  }
+}
+
+/** The value at a dotted path such as `request.timeoutMs` (its first segment names `root`). */
+function valueAt(root: unknown, path: string): unknown {
+  let value = root;
+  for (const segment of path.split('.').slice(1)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}

@@ -167,6 +167,15 @@ describe('HttpOperationsTransport', () => {
       expect(new URL(sent[0].url).pathname).to.equal('/v1/operations/1:wait');
       expect(JSON.parse(sent[0].body!)).to.deep.equal({ timeout: '1.500s' });
     });
+
+    it('a timeoutMs that is not a number is an InvalidArgumentError naming the field, before anything is sent', async () => {
+      const { fetch, sent } = scriptedFetch();
+      const error = await rejectionOf(transport(fetch, { httpRules: [WAIT_RULE] }).waitOperation({ name: 'operations/1', timeoutMs: 'soon' as never }, later()));
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).to.equal('request.timeoutMs');
+      expect((error as InvalidArgumentError).value).to.equal('soon');
+      expect(sent).to.have.length(0);
+    });
   });
 
   describe('errors', () => {
