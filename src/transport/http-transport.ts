@@ -11,7 +11,7 @@ import type { TypeRegistry } from '../any/type-registry.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import { HttpBindings, type HttpRule } from '../http/http-rule.js';
-import { JsonMappingError, ProtoJsonCodec, excerpt } from '../http/proto-json.js';
+import { JsonMappingError, ProtoJsonCodec, excerpt, type JsonObject } from '../http/proto-json.js';
 import type {
   ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
   WaitOperationRequest,
@@ -455,7 +455,7 @@ export function parseRetryAfter(value: string | null, now: number): number | und
  * shared checks let through, such as a string `timeoutMs`) is the caller's
  * {@link InvalidArgumentError}, naming the field.
  */
-function requestJson(codec: ProtoJsonCodec, method: OperationsMethod, request: object): unknown {
+function requestJson(codec: ProtoJsonCodec, method: OperationsMethod, request: object): JsonObject {
   try {
     return codec.requestToJson(method, request as never);
   } catch (error) {
