@@ -382,12 +382,13 @@ try {
     { afterMs: 150, metadata: struct({ percent: 50 }) },
     { afterMs: 150, done: true, metadata: struct({ percent: 100 }), response: struct({ rows: 7 }) },
   ]);
-  const handle = client.operation(names[4], { polling: { totalTimeoutMs: 15000 } });
+  const handle = client.operation(names[4], { polling: { progressIntervalMs: 50, totalTimeoutMs: 15000 } });
   const progress = [];
   handle.metadata$.subscribe((metadata) => progress.push(metadata.percent));
   const response = await handle.promise();
   assert.deepEqual(response, { rows: 7 });
-  assert.equal(progress.at(-1), 100, 'progress ends at 100: ' + JSON.stringify(progress));
+  assert.deepEqual([progress[0], progress.at(-1)], [0, 100], 'progress from 0 to 100: ' + JSON.stringify(progress));
+  assert.ok(progress.includes(50), 'the intermediate step was seen: ' + JSON.stringify(progress));
   assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]), 'increasing: ' + JSON.stringify(progress));
   const waits = server.calls.filter((call) => call.method === 'WaitOperation' && call.transport === 'http').length;
   console.log(JSON.stringify({ listed: listed.length, pages, response, progress, waits }));
