@@ -115,8 +115,13 @@ export class HttpOperationsTransport implements OperationsTransport {
   readonly #plaintext: boolean;
   readonly #refuseCredentialHeaders: boolean;
   readonly #maxReceiveBytes: number;
-  /** Aborted by close(): every request in flight listens to it. */
-  readonly #closing = new AbortController();
+  /**
+   * The requests in flight, which close() aborts. A set rather than a shared signal that
+   * each request listens to: more than ten concurrent requests on one signal make Node
+   * print a MaxListenersExceededWarning, and node:events (setMaxListeners) is off limits here.
+   */
+  readonly #inFlight = new Set<AttemptSignal>();
+  #closed = false;
 
   /** @throws {@link InvalidArgumentError} for a malformed URL, rule or option. */
   constructor(options: HttpTransportOptions) {
@@ -200,7 +205,11 @@ export class HttpOperationsTransport implements OperationsTransport {
 
   /** Aborts the requests in flight (they reject with {@link ClientClosedError}); later calls are refused. */
   close(): Promise<void> {
-    if (!this.#closing.signal.aborted) this.#closing.abort(new ClientClosedError());
+    if (!this.#closed) {
+      this.#closed = true;
+      const reason = new ClientClosedError();
+      for (const attempt of this.#inFlight) attempt.abort(reason);
+    }
     return Promise.resolve();
   }
 
@@ -218,7 +227,7 @@ export class HttpOperationsTransport implements OperationsTransport {
       }
     }
     options.signal?.throwIfAborted();
-    if (this.#closing.signal.aborted) throw new ClientClosedError(method);
+    if (this.#closed) throw new ClientClosedError(method);
     const bound = this.#bindings.bind(method, requestJson(this.#codec, method, request));
     const query = new URLSearchParams(bound.query as [string, string][]).toString();
     const url = `${this.#baseUrl}${bound.path}${query === '' ? '' : `?${query}`}`;
@@ -231,9 +240,10 @@ export class HttpOperationsTransport implements OperationsTransport {
     const body = bound.body === undefined ? undefined : JSON.stringify(bound.body);
     if (body !== undefined) headers.set('content-type', 'application/json');
     options.signal?.throwIfAborted();
-    if (this.#closing.signal.aborted) throw new ClientClosedError(method);
+    if (this.#closed) throw new ClientClosedError(method);
 
-    const attempt = new AttemptSignal(method, options.deadline, options.signal, this.#closing.signal);
+    const attempt = new AttemptSignal(method, options.deadline, options.signal);
+    this.#inFlight.add(attempt);
     try {
       let response: Response;
       try {
@@ -277,6 +287,7 @@ export class HttpOperationsTransport implements OperationsTransport {
       throw error;
     } finally {
       attempt.dispose();
+      this.#inFlight.delete(attempt);
     }
   }
 
@@ -363,13 +374,13 @@ class AttemptSignal {
   readonly #sources: AbortSignal[];
   readonly #onAbort: (event: Event) => void;
 
-  constructor(method: string, deadline: number, callSignal: AbortSignal | undefined, closing: AbortSignal) {
-    this.#sources = callSignal ? [callSignal, closing] : [closing];
-    this.#onAbort = (event) => this.#abort((event.target as AbortSignal).reason);
+  constructor(method: string, deadline: number, callSignal: AbortSignal | undefined) {
+    this.#sources = callSignal ? [callSignal] : [];
+    this.#onAbort = (event) => this.abort((event.target as AbortSignal).reason);
     for (const source of this.#sources) source.addEventListener('abort', this.#onAbort, { once: true });
     const remainingMs = deadline - Date.now();
     if (remainingMs <= MAX_TIMER_MS) {
-      this.#timer = setTimeout(() => this.#abort(new RpcError(method, {
+      this.#timer = setTimeout(() => this.abort(new RpcError(method, {
         code: Code.DEADLINE_EXCEEDED, message: 'the deadline passed before the server answered', details: [],
       })), Math.max(0, remainingMs));
     }
@@ -384,7 +395,8 @@ class AttemptSignal {
     return this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
   }
 
-  #abort(reason: unknown): void {
+  /** Aborts the request with `reason` (the first reason wins). */
+  abort(reason: unknown): void {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 

@@ -281,6 +281,26 @@ describe('HttpOperationsTransport', () => {
       expect(await rejectionOf(client.getOperation({ name: 'operations/1' }, later()))).to.be.instanceOf(ClientClosedError);
       expect(sent).to.have.length(1);
     });
+
+    it('many requests in flight at once add no listener to a shared signal (no MaxListenersExceededWarning); close() rejects them all', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const { fetch, sent } = scriptedFetch(...Array.from({ length: 30 }, () => 'hang' as const));
+        const client = transport(fetch);
+        const calls = Array.from({ length: 30 }, (_, i) => rejectionOf(client.getOperation({ name: `operations/${i}` }, later())));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(sent).to.have.length(30);
+        await client.close();
+        for (const error of await Promise.all(calls)) expect(error).to.be.instanceOf(ClientClosedError);
+        // Node emits the warning on a later tick.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.map((warning) => warning.name)).to.not.include('MaxListenersExceededWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
   });
 
   describe('credentials', () => {
