@@ -111,7 +111,7 @@ export async function followCommand(session: Session, name: string, flags: Follo
   const stop = new AbortController();
   const signal = session.io.signal === undefined ? stop.signal : AbortSignal.any([session.io.signal, stop.signal]);
   // Say what the wait is for: a silent terminal looks like a hang.
-  session.status(`waiting for ${name} at ${session.address ?? '(no address)'}` +
+  session.status(`waiting for ${name} at ${session.target ?? '(no address)'}` +
     (session.flags.timeout === undefined ? '' : ` for at most ${session.flags.timeout} ms`) + ' (Ctrl-C stops waiting)');
   const states = session.flags.debug
     ? op.state$.subscribe({

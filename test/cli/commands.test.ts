@@ -739,7 +739,8 @@ const usage = (title: string, args: (ctx: Context) => string[], pattern: RegExp,
 });
 
 usage('unknown command', ({ base }) => [...base, 'frobnicate'], /^longrunning: unknown command 'frobnicate'/);
-usage('missing --address', () => ['--insecure', 'get', 'operations/x'], /^longrunning: missing --address host:port \(or set LONGRUNNING_ADDRESS\)$/);
+usage('missing --address', () => ['--insecure', 'get', 'operations/x'],
+  /^longrunning: missing --address host:port or --base-url URL \(or set LONGRUNNING_ADDRESS or LONGRUNNING_BASE_URL\)$/);
 usage('bad --timeout', ({ base }) => [...base, 'wait', 'operations/x', '--timeout', '5parsecs'],
   /'--timeout <duration>' argument '5parsecs' is invalid. Expected a duration such as 500ms, 30s, 5m/);
 usage('bad --page-size', ({ base }) => [...base, 'list', '--page-size', 'ten'],
@@ -802,8 +803,8 @@ add({
   start: ({ cli }) => Promise.all([cli(['--help']), cli(['watch', '--help'])]),
   check: ([main, watch]: CliResult[]) => {
     expect(main.code).to.equal(0);
-    for (const word of ['get', 'list', 'wait', 'watch', 'cancel', 'delete', 'demo', '--address', '--insecure', '--proto',
-      '--include', '--json', '--timeout', '--debug', 'LONGRUNNING_ADDRESS']) {
+    for (const word of ['get', 'list', 'wait', 'watch', 'cancel', 'delete', 'demo', '--address', '--base-url', '--http-rules',
+      '--insecure', '--proto', '--include', '--json', '--timeout', '--debug', 'LONGRUNNING_ADDRESS', 'LONGRUNNING_BASE_URL']) {
       expect(main.stdout).to.include(word);
     }
     expect(main.stdout).to.include('Exit codes:');
@@ -842,7 +843,7 @@ add({
   }),
   check: ({ help, refused }: { help: CliResult; refused: CliResult }) => {
     expect(help.code).to.equal(0);
-    for (const flag of ['--address', '--insecure', '--ca', '--header', '--proto', '--include', '--timeout']) {
+    for (const flag of ['--address', '--base-url', '--insecure', '--ca', '--http-rules', '--header', '--proto', '--include', '--timeout']) {
       expect(help.stdout, `demo --help offers ${flag}`).not.to.match(new RegExp(`^\\s+${flag}\\b`, 'm'));
     }
     expect(help.stdout).to.match(/^\s+--json\b/m);

@@ -44,6 +44,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   // parent's); Node re-adds NODE_V8_COVERAGE unless the key is present, so it is ''.
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_V8_COVERAGE: '', METADATA_SERVER_DETECTION: 'none' };
   delete env.LONGRUNNING_ADDRESS;
+  delete env.LONGRUNNING_BASE_URL;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
