@@ -18,7 +18,9 @@ import { InMemoryOperationsServer, type TimelineStep } from '../../src/testing.j
 import { CHILD_CONCURRENCY, childrenTimeoutMs } from '../helpers/children.js';
 import { closedPort } from '../helpers/network.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
-import { pool, REPO_ROOT, runChild, runInProcess, type CliResult, type Runner } from './harness.js';
+import {
+  expectOneErrorLine, pool, REPO_ROOT, runChild, runInProcess, stopWatchers, whenCalled, type CliResult, type Runner,
+} from './harness.js';
 
 type Mode = 'child process' | 'in process';
 
@@ -54,37 +56,6 @@ let certificate: Promise<TestCertificate> | undefined;
 const struct = (value: Record<string, unknown>): Any => wkt.pack('google.protobuf.Struct', value);
 const progress = (afterMs: number, percent: number): TimelineStep =>
   ({ afterMs, metadata: struct({ progressPercent: percent, state: 'RUNNING' }) });
-
-/** Stops the watchers of {@link whenCalled} still waiting when a suite ends. */
-const watchers = new Set<() => void>();
-
-/**
- * Resolves once the server received an RPC for `name`. No time limit: a CLI run may
- * wait long for a free slot on a loaded machine, and a timeline started on a guess
- * would run before it. The suite's `after` ends the watchers left (so none hangs).
- */
-function whenCalled(server: InMemoryOperationsServer, name: string): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      clearInterval(timer);
-      watchers.delete(stop);
-      resolve();
-    };
-    const timer = setInterval(() => {
-      if (server.calls.some((call) => call.name === name)) stop();
-    }, 10);
-    watchers.add(stop);
-  });
-}
-
-/** An error exit: exactly one `longrunning: ...` line on stderr, no stack trace. */
-function expectOneErrorLine(result: CliResult, pattern?: RegExp): void {
-  const lines = result.stderr.split('\n').filter((line) => line !== '');
-  expect(lines, result.stderr).to.have.length(1);
-  expect(lines[0]).to.match(/^longrunning: \S/);
-  expect(result.stderr).not.to.match(/^\s+at /m);
-  if (pattern) expect(lines[0]).to.match(pattern);
-}
 
 function json<T = any>(result: CliResult): T {
   return JSON.parse(result.stdout) as T;
@@ -945,7 +916,7 @@ for (const mode of ['child process', 'in process'] as const) {
     });
 
     after(async () => {
-      for (const stop of [...watchers]) stop();
+      stopWatchers();
       await Promise.all(started);
       await server?.stop();
       await tls?.stop();
