@@ -200,12 +200,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   program.command('demo')
     .description('run simulated jobs on an embedded loopback server and follow them with the SDK')
     .configureHelp({ ...program.configureHelp(), visibleGlobalOptions: demoGlobalOptions })
-    .action(async (_options: unknown, command: Command) => {
+    .option('--http', 'run over the embedded server\'s HTTP/JSON front-end (the SDK with baseUrl) instead of gRPC')
+    .action(async (options: { http?: boolean }, command: Command) => {
       const session = begin(command);
       const given = command.optsWithGlobals<ParsedFlags>();
       const unused = DEMO_UNUSED_FLAGS.filter((flag) => given[flag] !== undefined).map(flagOf);
       if (unused.length > 0) throw new UsageError(`demo runs its own embedded server and does not use ${unused.join(', ')}`);
-      exitCode = await demoCommand(session);
+      exitCode = await demoCommand(session, { http: options.http });
     });
 
   for (const command of [program, ...program.commands]) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);

@@ -323,6 +323,27 @@ add({
   },
 });
 
+add({
+  title: 'demo --http runs the demo over the embedded server\'s HTTP/JSON front-end, long-polling its :wait binding',
+  only: 'in process',
+  start: ({ cli }) => cli(['demo', '--http', '--json']),
+  check: (result: CliResult) => {
+    expect(result.code, result.stderr).to.equal(0);
+    const document = json(result);
+    expect(document.server).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(document.jobs.map((job: { name: string; state: string }) => `${job.name} ${job.state}`)).to.deep.equal([
+      'operations/fast-export SUCCEEDED',
+      'operations/long-import SUCCEEDED',
+      'operations/failing-train FAILED',
+      'operations/cancelled-scan CANCELLED',
+    ]);
+    expect(document.jobs[2].operation.error.details[0].value).to.include({ reason: 'GPU_QUOTA_EXCEEDED' });
+    expect(document.pages).to.have.length(2);
+    expect(document.rpcs.byMethod).to.have.property('CancelOperation', 1);
+    expect(document.rpcs.byMethod.WaitOperation).to.be.at.least(4);
+  },
+});
+
 // ---- bad input: one line, exit 2, nothing sent -----------------------------------------
 
 const usage = (title: string, args: (ctx: Context) => string[], pattern: RegExp,
