@@ -10,10 +10,11 @@
  * unless a case says otherwise; all runs start together in `before`.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TypeRegistry, type Any, type HttpRule } from '../../src/index.js';
+import { loadHttpRules } from '../../src/cli/http-rules.js';
 import { InMemoryOperationsServer, type CallRecord } from '../../src/testing.js';
 import { CHILD_CONCURRENCY, childrenTimeoutMs } from '../helpers/children.js';
 import {
@@ -460,3 +461,26 @@ for (const mode of ['child process', 'in process'] as const) {
     });
   });
 }
+
+describe('docs/cli.md', () => {
+  it('its --http-rules example is a rules file the CLI reads as documented', async () => {
+    const page = readFileSync(path.join(REPO_ROOT, 'docs', 'cli.md'), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(page)?.[1];
+    expect(example, 'a yaml block').to.be.a('string');
+    const dir = mkdtempSync(path.join(tmpdir(), 'longrunning-cli-docs-'));
+    try {
+      const file = path.join(dir, 'service.yaml');
+      writeFileSync(file, example!);
+      const { rules, skipped } = await loadHttpRules(file);
+      expect(skipped).to.equal(1);
+      expect(rules.map((rule) => rule.selector)).to.deep.equal(['ListOperations', 'GetOperation', 'CancelOperation', 'DeleteOperation'].map((m) => `${OPS}.${m}`));
+      expect(rules[3]).to.deep.equal({
+        selector: `${OPS}.DeleteOperation`,
+        delete: '/v1/{name=users/*/operations/*}',
+        additionalBindings: [{ delete: '/v1/{name=projects/*/operations/*}' }],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
