@@ -1,20 +1,23 @@
 /**
- * The TypeRegistry: which message types an Any may hold, how its bytes become a
+ * The TypeRegistry without the file system: which message types an Any may hold, how its bytes become a
  * plain object, and which types a long-running method declares in its
  * `google.longrunning.operation_info` option.
+ *
+ * Browser-safe (no `node:` built-in, no proto read from disk): the browser entry
+ * exports this class as `TypeRegistry`; the Node entry's `TypeRegistry`
+ * (type-registry.ts) extends it with `fromProtoFiles`.
  *
  * Longer than most files (about 550 lines): one public class, and nearly half of it is
  * the TSDoc and examples of its methods.
  *
  * @module
  */
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import { InvalidArgumentError, TypeMismatchError } from '../errors.js';
 import type { Any } from '../types.js';
 import { encodePlain } from './plain-encoder.js';
 import { plainDecoderFor, type PlainDecoder } from './plain-decoder.js';
 import { isType } from './plain-form.js';
-import { loadProtoFiles } from './proto-files.js';
 import { wellKnownRoot } from './well-known.js';
 
 /** The type URL prefix `pack` uses, as every Google API does. */
@@ -64,26 +67,6 @@ export interface OperationInfo {
   responseType: string;
   /** The fully qualified name of the message the operation's `metadata` holds. */
   metadataType: string;
-}
-
-/**
- * Options of {@link TypeRegistry.fromProtoFiles}.
- *
- * @example
- * ```ts
- * import { TypeRegistry, type ProtoFilesOptions } from 'longrunning-client';
- * const options: ProtoFilesOptions = { includeDirs: ['protos'] };
- * const types = await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], options);
- * ```
- */
-export interface ProtoFilesOptions {
-  /**
-   * Directories that the files and their imports are resolved against, in order.
-   * The google.* protos shipped with google-gax (`google/longrunning/operations.proto`,
-   * `google/rpc/*.proto`, the well-known types) are always found after them.
-   * @defaultValue `[]`: paths are resolved against the working directory.
-   */
-  includeDirs?: string[];
 }
 
 /** A resolved message type and its cached decoder. */
@@ -151,7 +134,7 @@ export function typeNameOf(typeUrl: string): string {
  * const result = types.unpack<{ destination: string }>(operation.response!, responseType);
  * ```
  */
-export class TypeRegistry {
+export class PortableTypeRegistry {
   readonly #root: protobuf.Root | undefined;
   readonly #byName = new Map<string, TypeEntry>();
   readonly #byUrl = new Map<string, TypeEntry>();
@@ -195,8 +178,8 @@ export class TypeRegistry {
    * types.unpack(operation.metadata!, 'google.protobuf.Struct'); // { percent: 42 }
    * ```
    */
-  static empty(): TypeRegistry {
-    return new TypeRegistry();
+  static empty<T extends PortableTypeRegistry>(this: new (root?: protobuf.Root) => T): T {
+    return new (registryClass(this))();
   }
 
   /**
@@ -214,43 +197,50 @@ export class TypeRegistry {
    * const types = TypeRegistry.fromRoot(await protobuf.load('protos/example/v1/service.proto'));
    * ```
    */
-  static fromRoot(root: protobuf.Root): TypeRegistry {
-    return new TypeRegistry(root);
+  static fromRoot<T extends PortableTypeRegistry>(this: new (root?: protobuf.Root) => T, root: protobuf.Root): T {
+    return new (registryClass(this))(root);
   }
 
   /**
-   * Loads `.proto` files and returns a registry of their types (and of everything
-   * they import) plus the well-known types.
+   * A registry of the types in a protobufjs JSON descriptor plus the well-known types:
+   * the way to get types without a file system (browsers, workers, edge runtimes).
    *
-   * Imports are resolved against `includeDirs` first, then against the google.* protos
-   * shipped with google-gax, so `import "google/longrunning/operations.proto";` works
-   * without copying the file. Field names become camelCase.
+   * The descriptor is what `pbjs -t json` writes, or `root.toJSON()` of a loaded Root,
+   * so it can be generated at build time and shipped as a module or fetched as JSON.
+   * Field names may be the proto names or camelCase: unpacked values are camelCase
+   * either way.
    *
-   * @param paths - The files to load, relative to an include directory or to the
-   *   working directory, or absolute.
-   * @param options - Where to look for the files and their imports.
-   * @throws {@link InvalidArgumentError} when `paths` is not a non-empty array of
-   *   strings or `includeDirs` is not an array of strings. A file that does not exist
-   *   or does not parse rejects with protobufjs' error.
+   * @param descriptor - A protobufjs namespace descriptor (`{ nested: { ... } }`).
+   * @throws {@link InvalidArgumentError} when `descriptor` is not an object with a
+   *   `nested` object, or its types do not resolve (a missing type, a bad field).
    *
    * @example
    * ```ts
    * import { TypeRegistry } from 'longrunning-client';
-   * const types = await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], { includeDirs: ['protos'] });
+   * const types = TypeRegistry.fromJSON({
+   *   nested: { example: { nested: { v1: { nested: {
+   *     ExportMetadata: { fields: { percent: { type: 'int32', id: 1 } } },
+   *   } } } } },
+   * });
+   * types.has('example.v1.ExportMetadata'); // true
    * ```
    */
-  static fromProtoFiles(paths: string[], options?: ProtoFilesOptions): Promise<TypeRegistry> {
-    // An executor that throws rejects: every failure, validation included, is a rejection.
-    return new Promise((resolve) => {
-      if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string' && p !== '')) {
-        throw new InvalidArgumentError('paths', paths, 'a non-empty array of .proto file paths');
-      }
-      const includeDirs = options?.includeDirs ?? [];
-      if (!Array.isArray(includeDirs) || !includeDirs.every((dir) => typeof dir === 'string')) {
-        throw new InvalidArgumentError('options.includeDirs', includeDirs, 'an array of directory paths');
-      }
-      resolve(new TypeRegistry(loadProtoFiles(paths, includeDirs)));
-    });
+  static fromJSON<T extends PortableTypeRegistry>(this: new (root?: protobuf.Root) => T, descriptor: protobuf.INamespace): T {
+    if (descriptor === null || typeof descriptor !== 'object' || Array.isArray(descriptor) ||
+      descriptor.nested === null || typeof descriptor.nested !== 'object') {
+      throw new InvalidArgumentError('descriptor', descriptor, 'a protobufjs JSON descriptor: `{ nested: { ... } }`');
+    }
+    let root: protobuf.Root;
+    try {
+      root = protobuf.Root.fromJSON(descriptor);
+      root.resolveAll();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const invalid = new InvalidArgumentError('descriptor', descriptor, `a descriptor whose types all resolve: ${message}`);
+      Object.defineProperty(invalid, 'cause', { value: error, configurable: true, writable: true });
+      throw invalid;
+    }
+    return new (registryClass(this))(root);
   }
 
   /**
@@ -514,15 +504,23 @@ function jsonOnly(typeUrl: string, expectedType: string | undefined): TypeMismat
   }
   return new TypeMismatchError(typeUrl, expectedType === undefined ? undefined : typeNameOf(expectedType),
     `The Any holding ${name} arrived over HTTP/JSON while the client did not know ${name}, so only its JSON ` +
-    'form (`any.json`) was kept; register the type in the client\'s TypeRegistry (TypeRegistry.fromProtoFiles() ' +
-    'or a protobufjs Root that contains it) to unpack it.');
+    'form (`any.json`) was kept; register the type in the client\'s TypeRegistry (TypeRegistry.fromProtoFiles(), ' +
+    'fromJSON(), or a protobufjs Root that contains it) to unpack it.');
+}
+
+/**
+ * The class a static factory was called on (the Node entry's subclass, or this one),
+ * or this one when the factory was called detached from its class.
+ */
+function registryClass<T extends PortableTypeRegistry>(self: new (root?: protobuf.Root) => T): new (root?: protobuf.Root) => T {
+  return typeof self === 'function' ? self : PortableTypeRegistry as unknown as new (root?: protobuf.Root) => T;
 }
 
 function unknownType(typeUrl: string, name: string, expected: string | undefined): TypeMismatchError {
   return new TypeMismatchError(typeUrl, expected,
     `No message type ${name} is registered (type URL ${JSON.stringify(typeUrl)}` +
     `${expected === undefined ? '' : `, expected ${expected}`}); load the .proto file that defines it ` +
-    'with TypeRegistry.fromProtoFiles() or pass a protobufjs Root that contains it.');
+    'with TypeRegistry.fromProtoFiles(), give its descriptor to TypeRegistry.fromJSON(), or pass a protobufjs Root that contains it.');
 }
 
 /**

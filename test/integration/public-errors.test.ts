@@ -105,6 +105,7 @@ const MEMBERS: Record<string, Member> = {
   'new TypeRegistry': { valid: () => [undefined], call: (_e, a) => new TypeRegistry(...(a as [never])) },
   'TypeRegistry.empty': { valid: () => [], call: () => TypeRegistry.empty() },
   'TypeRegistry.fromRoot': { valid: () => [new protobuf.Root()], call: (_e, a) => TypeRegistry.fromRoot(...(a as [never])) },
+  'TypeRegistry.fromJSON': { valid: () => [{ nested: { x: { nested: { M: { fields: { a: { type: 'int32', id: 1 } } } } } } }], call: (_e, a) => TypeRegistry.fromJSON(...(a as [never])) },
   'TypeRegistry.fromProtoFiles': { valid: () => [['google/rpc/status.proto'], { includeDirs: [] }], call: (_e, a) => TypeRegistry.fromProtoFiles(...(a as [never, never])) },
   'TypeRegistry#has': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().has(...(a as [never])) },
   'TypeRegistry#unpack': { valid: () => [TypeRegistry.empty().pack('google.protobuf.Struct', {}), 'google.protobuf.Struct'], call: (_e, a) => TypeRegistry.empty().unpack(...(a as [never, never])) },
@@ -153,6 +154,21 @@ const NOT_CALLED = new Map<string, string>([
 const isClass = (value: unknown): value is abstract new (...args: never[]) => unknown =>
   typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
 
+const EXPORTED: ReadonlySet<unknown> = new Set([...Object.values(api), ...Object.values(testing)]);
+
+/**
+ * A class and the bases it inherits public members from that no barrel exports: the
+ * cores the Node and browser entries share (OperationsClientCore, PortableTypeRegistry).
+ * An exported base (an error class's parent) has its own rows.
+ */
+function ownAndSharedClasses(value: abstract new (...args: never[]) => unknown): Array<abstract new (...args: never[]) => unknown> {
+  const classes = [value];
+  for (let base: unknown = Object.getPrototypeOf(value); isClass(base) && !EXPORTED.has(base); base = Object.getPrototypeOf(base)) {
+    classes.push(base);
+  }
+  return classes;
+}
+
 /** The public surface as the barrels export it, plus instance fields seen on live instances. */
 function publicSurface(instances: ReadonlyMap<string, object>): string[] {
   const surface: string[] = [];
@@ -163,11 +179,13 @@ function publicSurface(instances: ReadonlyMap<string, object>): string[] {
       continue;
     }
     surface.push(`new ${exportName}`);
-    for (const key of Object.getOwnPropertyNames(value)) {
-      if (!['length', 'name', 'prototype'].includes(key)) surface.push(`${exportName}.${key}`);
-    }
-    for (const key of Object.getOwnPropertyNames(value.prototype)) {
-      if (key !== 'constructor') surface.push(`${exportName}#${key}`);
+    for (const cls of ownAndSharedClasses(value)) {
+      for (const key of Object.getOwnPropertyNames(cls)) {
+        if (!['length', 'name', 'prototype'].includes(key)) surface.push(`${exportName}.${key}`);
+      }
+      for (const key of Object.getOwnPropertyNames(cls.prototype)) {
+        if (key !== 'constructor') surface.push(`${exportName}#${key}`);
+      }
     }
     const instance = instances.get(exportName);
     if (instance !== undefined) {
