@@ -243,12 +243,6 @@ const describeArg = (value: unknown): string => {
 
 describe('typed errors from every public entry point (integration)', function () {
   this.timeout(300_000);
-  let deadPort: number;
-
-  before(async () => {
-    deadPort = await closedPort();
-  });
-
   it('MEMBERS covers the whole public surface of both entry points, and nothing else', async () => {
     await withServerAndClient({}, async ({ server, client }) => {
       const instances = new Map<string, object>([
@@ -277,7 +271,9 @@ describe('typed errors from every public entry point (integration)', function ()
         failing.override(method, () => ({ status: { code: 7, message: 'permission denied by the test server' } }));
       }
     }
-    const address = scenario === 'unreachable' ? `127.0.0.1:${deadPort}` : (failing ?? server).address;
+    // A port closed just now, per probe: one taken at the start of the run may be a live
+    // server's by the time the probe runs (the kernel hands freed ports out again).
+    const address = scenario === 'unreachable' ? `127.0.0.1:${await closedPort()}` : (failing ?? server).address;
     const controller = new AbortController();
     const abortReason = new Error('the caller aborted');
     controller.abort(abortReason);
