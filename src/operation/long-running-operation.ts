@@ -14,7 +14,7 @@
 import {
   EMPTY, Observable, catchError, distinctUntilChanged, filter, map, throwError, type Subscriber,
 } from 'rxjs';
-import type { TypeRegistry } from '../any/type-registry.js';
+import type { PortableTypeRegistry as TypeRegistry } from '../any/portable-type-registry.js';
 import { Code } from '../code.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { TypeRegistry } from '../any/type-registry.js';
+import type { PortableTypeRegistry as TypeRegistry } from '../any/portable-type-registry.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import { HttpBindings, type HttpRule } from '../http/http-rule.js';
