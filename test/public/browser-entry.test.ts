@@ -47,7 +47,7 @@ describe('public entry points: longrunning-client/browser (HTTP/JSON only)', () 
 
   it('exports what the browser needs and nothing that needs Node', () => {
     expect(Object.keys(browser).sort()).to.deep.equal([
-      'ClientClosedError', 'Code', 'InvalidArgumentError', 'LongRunningError', 'LongRunningOperation',
+      'ClientClosedError', 'Code', 'HttpOperationsTransport', 'InvalidArgumentError', 'LongRunningError', 'LongRunningOperation',
       'OperationCancelledError', 'OperationFailedError', 'OperationsClient', 'PaginationError', 'PollTimeoutError',
       'RpcError', 'TypeMismatchError', 'TypeRegistry', 'codeName', 'typeNameOf',
     ]);
