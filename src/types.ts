@@ -230,13 +230,21 @@ export interface PollingOptions {
    */
   totalTimeoutMs?: number;
   /**
-   * How long one `WaitOperation` asks the server to hold the call, in milliseconds;
-   * progress (metadata) refreshes at least this often while long-polling. From 1;
-   * `Infinity` asks for the longest wait a request can express (the server may still
-   * answer earlier).
+   * How long the first `WaitOperation` asks the server to hold the call, in
+   * milliseconds. From 1; `Infinity` asks for the longest wait a request can express
+   * (the server may still answer earlier). While the server holds each slice in full,
+   * the next one is 5 times longer, up to `maxWaitSliceMs`; a server (or proxy) that
+   * caps waits is learnt and asked for its cap (docs/polling.md). Setting `waitSliceMs`
+   * without `maxWaitSliceMs` keeps every slice at `waitSliceMs`.
    * @defaultValue 10000
    */
   waitSliceMs?: number;
+  /**
+   * The longest a `WaitOperation` slice grows to, in milliseconds, from 1 (never below
+   * `waitSliceMs`); `Infinity`: no bound.
+   * @defaultValue 300000 (5 minutes), or `waitSliceMs` when only that is given
+   */
+  maxWaitSliceMs?: number;
   /**
    * While anyone subscribes to `state$` or `metadata$`, the longest a single
    * `WaitOperation` holds, in milliseconds, so progress refreshes at least this often.

@@ -409,7 +409,8 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       // Ended by the handle (no observers left, totalTimeoutMs) or by the client's close().
       signal: run.signal,
       hasInitialState: this.#latest !== undefined,
-      waitSliceMs: () => this.#waitSliceMs(),
+      ...(this.#latest === undefined ? {} : { initial: this.#latest.raw }),
+      sliceLimitMs: () => this.#sliceLimitMs(),
       onSliceShrunk: (listener) => {
         this.#sliceShrunk = listener;
       },
@@ -443,13 +444,15 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     this.#sliceShrunk?.();
   }
 
-  /** Short slices while progress is watched, long ones while only results are awaited. */
-  #waitSliceMs(): number {
-    const { waitSliceMs, progressIntervalMs } = this.#settings.polling;
+  /**
+   * Short slices while progress is watched; while only results are awaited, the loop's
+   * own schedule (growing slices) decides.
+   */
+  #sliceLimitMs(): number {
     for (const observer of this.#observers) {
-      if (observer.watchesProgress) return Math.min(waitSliceMs, progressIntervalMs);
+      if (observer.watchesProgress) return this.#settings.polling.progressIntervalMs;
     }
-    return waitSliceMs;
+    return Infinity;
   }
 
   #release(observer: Observer<R, M>): void {
