@@ -246,6 +246,22 @@ export interface PollingOptions {
    */
   maxWaitSliceMs?: number;
   /**
+   * The operation's progress as a fraction in [0, 1], read from its unpacked metadata.
+   * GetOperation polling (the `'poll'` strategy, and `'auto'` where the server has no
+   * WaitOperation) estimates the finishing time from it and polls around then instead
+   * of backing off blindly. Without it, common numeric fields are detected
+   * (`progressPercent`, `percentComplete`, `progress`, ...: docs/polling.md has the
+   * list). A result that is not a number (or a function that throws) means "unknown"
+   * for that state; numbers outside [0, 1] are clamped. Not kept in resume tokens.
+   *
+   * @example
+   * ```ts
+   * polling: { progress: (m: ExportMetadata) => Number(m.rowsDone) / Number(m.rowsTotal) }
+   * ```
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handle's own metadata type M must be accepted here
+  progress?: (metadata: any) => number | undefined;
+  /**
    * While anyone subscribes to `state$` or `metadata$`, the longest a single
    * `WaitOperation` holds, in milliseconds, so progress refreshes at least this often.
    * @defaultValue 2000

@@ -27,6 +27,7 @@ import type {
   CallOptions, Operation, OperationNameRequest, OperationSnapshot, PollingOptions, Status,
 } from '../types.js';
 import { checkNumber } from '../validation.js';
+import { clampFraction, detectProgress } from './progress-fields.js';
 import type { ResumeToken } from './resume-token.js';
 import { sameAny, sameOperation } from './snapshot.js';
 
@@ -297,7 +298,12 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     const token: ResumeToken = { version: 1, name: this.name };
     if (this.#settings.responseType !== undefined) token.responseType = this.#settings.responseType;
     if (this.#settings.metadataType !== undefined) token.metadataType = this.#settings.metadataType;
-    if (this.#settings.ownPolling !== undefined) token.polling = { ...this.#settings.ownPolling };
+    if (this.#settings.ownPolling !== undefined) {
+      // A function does not survive JSON: the resumed handle detects progress fields.
+      const polling = { ...this.#settings.ownPolling };
+      delete polling.progress;
+      token.polling = polling;
+    }
     if (!this.#settings.unpack) token.unpack = false;
     return token;
   }
@@ -417,6 +423,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       onOperation: (operation) => {
         this.#accept(operation);
       },
+      progress: () => this.#progress(),
     }).then(
       () => undefined, // #accept settled the outcome
       (error: unknown) => {
@@ -442,6 +449,23 @@ export class LongRunningOperation<R = unknown, M = unknown> {
    */
   #watchProgress(): void {
     this.#sliceShrunk?.();
+  }
+
+  /**
+   * The latest state's progress fraction: the user's `polling.progress`, else the
+   * common fields. A function that throws or returns no number means "unknown": an
+   * estimate must never end a wait.
+   */
+  #progress(): number | undefined {
+    const metadata = this.#latest?.metadata;
+    if (metadata === undefined) return undefined;
+    const own = this.#settings.polling.progress;
+    if (own === undefined) return detectProgress(metadata);
+    try {
+      return clampFraction(own(metadata));
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -19,6 +19,8 @@ export interface ResolvedPolling {
   readonly totalTimeoutMs: number | undefined;
   readonly waitSliceMs: number;
   readonly maxWaitSliceMs: number;
+  /** The user's progress function; absent: detect common fields. */
+  readonly progress?: (metadata: unknown) => number | undefined;
   readonly progressIntervalMs: number;
   readonly maxOutageMs: number;
 }
@@ -90,7 +92,12 @@ export function resolvePolling(options: PollingOptions | undefined, base: Resolv
   // slices grew): whoever set it may know of a proxy that cuts longer calls.
   const maxWaitSliceMs = checkNumber(options.maxWaitSliceMs, `${argument}.maxWaitSliceMs`, { min: 1, allowInfinity: true })
     ?? (ownSliceMs ?? base.maxWaitSliceMs);
+  if (options.progress !== undefined && typeof options.progress !== 'function') {
+    throw new InvalidArgumentError(`${argument}.progress`, options.progress, 'a function from the metadata to a fraction in [0, 1]');
+  }
+  const progress = options.progress ?? base.progress;
   return {
+    ...(progress === undefined ? {} : { progress }),
     strategy: options.strategy ?? base.strategy,
     initialDelayMs: checkNumber(options.initialDelayMs, `${argument}.initialDelayMs`, { min: 0 }) ?? base.initialDelayMs,
     multiplier: checkNumber(options.multiplier, `${argument}.multiplier`, { min: 1, max: 100 }) ?? base.multiplier,

@@ -16,6 +16,7 @@ import { TRANSIENT_POLLING_CODES } from '../transient.js';
 import type { CallOptions, Operation, OperationNameRequest, WaitOperationRequest } from '../types.js';
 import type { ResolvedPolling } from '../options/polling.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
+import { ProgressEstimate } from './progress-estimate.js';
 import { WaitSliceSchedule } from './wait-slices.js';
 
 /**
@@ -86,6 +87,12 @@ export interface PollLoopOptions {
   readonly onSliceShrunk?: (listener: () => void) => void;
   /** Called with every state received, in order; may throw to end the loop. */
   readonly onOperation: (operation: Operation) => void;
+  /**
+   * The progress fraction (in [0, 1]) of the latest state (the initial one, then the
+   * last passed to `onOperation`), or undefined when unknown. GetOperation polls are
+   * then scheduled around the estimated finish (see `ProgressEstimate`).
+   */
+  readonly progress?: () => number | undefined;
 }
 
 /**
@@ -158,6 +165,9 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   let reachedAt = clock.now();
   let previous: Operation | undefined = options.initial;
   let delayMs = 0;
+  /** Made at the first known progress: most operations report none. */
+  let estimate: ProgressEstimate | undefined;
+  if (!needInitialState) estimate = sampleProgress(options, estimate);
   if (!needInitialState && !wantsToWait(policy, server, clock.now())) {
     polls = 1;
     delayMs = backoffDelay(1, policy, random());
@@ -273,9 +283,21 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     } else {
       polls++;
       delayMs = backoffDelay(polls, policy, random());
+      estimate = sampleProgress(options, estimate);
+      // Poll around the estimated finish instead of where the backoff happens to fall.
+      if (estimate !== undefined) delayMs = estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
     }
     previous = operation;
   }
+}
+
+/** Adds the latest state's progress to the run's estimate (made at the first one known). */
+function sampleProgress(options: PollLoopOptions, estimate: ProgressEstimate | undefined): ProgressEstimate | undefined {
+  const fraction = options.progress?.();
+  if (fraction === undefined) return estimate;
+  const next = estimate ?? new ProgressEstimate();
+  next.add(options.clock.now(), fraction);
+  return next;
 }
 
 /** Which RPC to send now, or `'await-probe'` to wait for another handle's probe first. */

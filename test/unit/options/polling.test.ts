@@ -78,6 +78,18 @@ describe('resolvePolling', () => {
     expect(resolvePolling(huge, base, 'p')).to.deep.equal({ ...base, ...huge, maxWaitSliceMs: Number.MAX_VALUE });
   });
 
+  it('progress: a function, inherited from the base like any field; anything else is an InvalidArgumentError naming it', () => {
+    const progress = () => 0.5;
+    expect(resolvePolling({ progress }, base, 'p').progress).to.equal(progress);
+    expect(resolvePolling({ jitter: 0 }, resolvePolling({ progress }, base, 'p'), 'p').progress).to.equal(progress);
+    expect(resolvePolling({}, base, 'p')).to.not.have.property('progress');
+    for (const bad of [3, 'x', {}, null]) {
+      const error = thrown(() => resolvePolling({ progress: bad } as never, base, 'options.polling'));
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).to.equal('options.polling.progress');
+    }
+  });
+
   it('maxWaitSliceMs: 5 minutes by default; an explicit waitSliceMs alone keeps slices at it; never below waitSliceMs', () => {
     expect(POLLING_DEFAULTS.maxWaitSliceMs).to.equal(300_000);
     expect(resolvePolling({}, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(300_000);

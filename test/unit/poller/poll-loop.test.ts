@@ -802,6 +802,38 @@ describe('pollUntilDone', () => {
     });
   });
 
+  describe('progress-aware polling (GetOperation)', () => {
+    const doneMs = 60_000;
+    const linearState = () => (Date.now() >= doneMs ? finished : pending(Math.floor((100 * Date.now()) / doneMs)));
+    const fraction = () => Math.floor((100 * Date.now()) / doneMs) / 100;
+
+    it("'poll': polls around the estimated finish; without progress, the plain schedule", async () => {
+      const aware = start(new ScriptedRpcs({ get: [() => linearState()] }), { policy: poll, progress: fraction });
+      await clock.runAllAsync();
+      expect(aware.outcome.status).to.equal('resolved');
+      const awareTimes = aware.rpcs.times;
+      clock.setSystemTime(0);
+      const plain = start(new ScriptedRpcs({ get: [() => linearState()] }), { policy: poll, progress: () => undefined });
+      await clock.runAllAsync();
+      const plainTimes = plain.rpcs.times;
+      // The first polls are the plain ones (no estimate before 5% of progress), then fewer.
+      expect(awareTimes.slice(0, 4)).to.deep.equal(plainTimes.slice(0, 4));
+      expect(awareTimes.length).to.be.lessThan(plainTimes.length);
+      expect(awareTimes.at(-1)! - doneMs, 'lag').to.be.at.least(0).and.lessThan(plainTimes.at(-1)! - doneMs);
+    });
+
+    it("'auto' falling back to GetOperation uses it too", async () => {
+      const server = new ServerState(FAR_AHEAD_MS); // no re-probe during this test
+      server.reached = true;
+      server.markWaitUnsupported(0);
+      const run = start(new ScriptedRpcs({ get: [() => linearState()], wait: [hang] }), { policy: auto, server, progress: fraction });
+      await clock.tickAsync(doneMs + 5_000);
+      expect(run.outcome.status).to.equal('resolved');
+      expect(run.rpcs.ofMethod('WaitOperation')).to.have.length(0);
+      expect(run.rpcs.calls.length).to.be.at.most(8);
+    });
+  });
+
   describe("the server's RetryInfo", () => {
     const retryInfo = (ms: number) => [encodeRetryInfo(ms)];
 
