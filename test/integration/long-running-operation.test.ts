@@ -697,12 +697,14 @@ for (const transport of TRANSPORTS) describe(`LongRunningOperation (integration,
   describe('totalTimeoutMs', () => {
     it('fires on time even while a long WaitOperation is in flight, and nothing is sent afterwards', async () => {
       // The deadline's sleep is held until the wait is in flight, then fired: it must
-      // end the wait then, not when the wait's 60 s slice would.
-      const clock = heldClock([300]);
+      // end the wait then, not when the wait's 60 s slice would. (The deadline is long:
+      // a slice never asks for more than the total timeout leaves.)
+      const totalTimeoutMs = 3_600_000;
+      const clock = heldClock([totalTimeoutMs]);
       const timed = new OperationsClient({ ...connectionTo(server, transport), types, clock });
       try {
         const name = server.createOperation({ metadata: struct({ percent: 3 }) });
-        const op = timed.operation<unknown, Progress>(name, { polling: { waitSliceMs: 60_000, totalTimeoutMs: 300 } });
+        const op = timed.operation<unknown, Progress>(name, { polling: { waitSliceMs: 60_000, totalTimeoutMs } });
         const waiting = rejection(op.promise());
         await longWaitHeld(name, 60_000, 'the long wait');
         expect(clock.pending, 'the deadline is one sleep of totalTimeoutMs').to.equal(1);
