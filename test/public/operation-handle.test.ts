@@ -8,7 +8,7 @@ import {
   LongRunningError, LongRunningOperation, OperationFailedError, OperationsClient, TypeRegistry,
   type OperationSnapshot, type ResumeToken,
 } from 'longrunning-client';
-import { InMemoryOperationsServer, type TimelineStep } from 'longrunning-client/testing';
+import { InMemoryOperationsServer } from 'longrunning-client/testing';
 
 interface ExportProgress { percent: number; stage: string }
 interface ExportResult { rows: number; destination: string }
@@ -32,19 +32,25 @@ describe('public entry points: the operation handle (README scenarios)', () => {
 
   it('awaits the result of an operation while rendering its progress', async () => {
     const name = server.createOperation({ metadata: struct({ percent: 0, stage: 'queued' }) });
-    const timeline: TimelineStep[] = [
-      { afterMs: 120, metadata: struct({ percent: 40, stage: 'reading' }) },
-      { afterMs: 120, metadata: struct({ percent: 80, stage: 'writing' }) },
-      { afterMs: 120, done: true, metadata: struct({ percent: 100, stage: 'done' }), response: struct({ rows: 42, destination: 'gs://bucket/out' }) },
-    ];
-    server.script(name, timeline);
+    // The server moves on once the client has seen a step (no race with a timeline).
+    const next: Record<number, () => void> = {
+      0: () => server.setMetadata(name, struct({ percent: 40, stage: 'reading' })),
+      40: () => server.setMetadata(name, struct({ percent: 80, stage: 'writing' })),
+      80: () => {
+        server.setMetadata(name, struct({ percent: 100, stage: 'done' }));
+        server.complete(name, struct({ rows: 42, destination: 'gs://bucket/out' }));
+      },
+    };
 
     const op = client.operation<ExportResult, ExportProgress>(name);
     expect(op).to.be.instanceOf(LongRunningOperation);
     const rendered: string[] = [];
     let progressDone = false;
     op.metadata$.subscribe({
-      next: (m) => rendered.push(`${m.stage} ${m.percent}%`),
+      next: (m) => {
+        rendered.push(`${m.stage} ${m.percent}%`);
+        next[m.percent]?.();
+      },
       complete: () => {
         progressDone = true;
       },
