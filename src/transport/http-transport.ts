@@ -115,8 +115,13 @@ export class HttpOperationsTransport implements OperationsTransport {
   readonly #plaintext: boolean;
   readonly #refuseCredentialHeaders: boolean;
   readonly #maxReceiveBytes: number;
-  /** Aborted by close(): every request in flight listens to it. */
+  /** Aborted by close(): later calls are refused. */
   readonly #closing = new AbortController();
+  /**
+   * The requests in flight, which close() aborts. Not listeners on `#closing`: Node
+   * warns of a leak past 10 listeners on one signal, i.e. at 11 concurrent calls.
+   */
+  readonly #inFlight = new Set<AttemptSignal>();
 
   /** @throws {@link InvalidArgumentError} for a malformed URL, rule or option. */
   constructor(options: HttpTransportOptions) {
@@ -200,7 +205,10 @@ export class HttpOperationsTransport implements OperationsTransport {
 
   /** Aborts the requests in flight (they reject with {@link ClientClosedError}); later calls are refused. */
   close(): Promise<void> {
-    if (!this.#closing.signal.aborted) this.#closing.abort(new ClientClosedError());
+    if (!this.#closing.signal.aborted) {
+      this.#closing.abort(new ClientClosedError());
+      for (const attempt of this.#inFlight) attempt.abort(this.#closing.signal.reason);
+    }
     return Promise.resolve();
   }
 
@@ -233,7 +241,8 @@ export class HttpOperationsTransport implements OperationsTransport {
     options.signal?.throwIfAborted();
     if (this.#closing.signal.aborted) throw new ClientClosedError(method);
 
-    const attempt = new AttemptSignal(method, options.deadline, options.signal, this.#closing.signal);
+    const attempt = new AttemptSignal(method, options.deadline, options.signal);
+    this.#inFlight.add(attempt);
     try {
       let response: Response;
       try {
@@ -276,6 +285,7 @@ export class HttpOperationsTransport implements OperationsTransport {
       }
       throw error;
     } finally {
+      this.#inFlight.delete(attempt);
       attempt.dispose();
     }
   }
@@ -354,22 +364,23 @@ function errorText(error: unknown): string {
 
 /**
  * The signal of one request: aborted by the caller's signal (its reason), by close()
- * (ClientClosedError) or by the deadline (DEADLINE_EXCEEDED). `reason()` tells a fetch
- * failure caused by one of them from a network failure.
+ * (ClientClosedError, through {@link AttemptSignal.abort}) or by the deadline
+ * (DEADLINE_EXCEEDED). `reason()` tells a fetch failure caused by one of them from a
+ * network failure.
  */
 class AttemptSignal {
   readonly #controller = new AbortController();
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #sources: AbortSignal[];
+  readonly #callSignal: AbortSignal | undefined;
   readonly #onAbort: (event: Event) => void;
 
-  constructor(method: string, deadline: number, callSignal: AbortSignal | undefined, closing: AbortSignal) {
-    this.#sources = callSignal ? [callSignal, closing] : [closing];
-    this.#onAbort = (event) => this.#abort((event.target as AbortSignal).reason);
-    for (const source of this.#sources) source.addEventListener('abort', this.#onAbort, { once: true });
+  constructor(method: string, deadline: number, callSignal: AbortSignal | undefined) {
+    this.#callSignal = callSignal;
+    this.#onAbort = (event) => this.abort((event.target as AbortSignal).reason);
+    callSignal?.addEventListener('abort', this.#onAbort, { once: true });
     const remainingMs = deadline - Date.now();
     if (remainingMs <= MAX_TIMER_MS) {
-      this.#timer = setTimeout(() => this.#abort(new RpcError(method, {
+      this.#timer = setTimeout(() => this.abort(new RpcError(method, {
         code: Code.DEADLINE_EXCEEDED, message: 'the deadline passed before the server answered', details: [],
       })), Math.max(0, remainingMs));
     }
@@ -384,14 +395,15 @@ class AttemptSignal {
     return this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
   }
 
-  #abort(reason: unknown): void {
+  /** Aborts the request with `reason`, unless it was aborted already. */
+  abort(reason: unknown): void {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
-  /** Removes the listeners and the timer: nothing outlives the request. */
+  /** Removes the listener and the timer: nothing outlives the request. */
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    for (const source of this.#sources) source.removeEventListener('abort', this.#onAbort);
+    this.#callSignal?.removeEventListener('abort', this.#onAbort);
   }
 }
 

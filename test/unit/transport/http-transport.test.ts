@@ -274,6 +274,29 @@ describe('HttpOperationsTransport', () => {
     });
   });
 
+  describe('many requests in flight', () => {
+    it('adds no listener per request to a shared signal (no MaxListenersExceededWarning), and close() aborts them all', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const { fetch, sent } = scriptedFetch(...Array.from({ length: 25 }, () => 'hang' as const));
+        const client = transport(fetch);
+        const calls = Array.from({ length: 25 }, (_, i) => rejectionOf(client.getOperation({ name: `operations/${i}` }, later())));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(sent).to.have.length(25);
+        await client.close();
+        for (const error of await Promise.all(calls)) expect(error).to.be.instanceOf(ClientClosedError);
+        expect(sent.every((request) => request.signal.aborted)).to.equal(true);
+        // Node emits the warning on a later tick.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).to.deep.equal([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+  });
+
   describe('credentials', () => {
     it("adds the auth client's headers", async () => {
       const { fetch, sent } = scriptedFetch(json({ name: 'operations/1' }));
