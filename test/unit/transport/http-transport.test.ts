@@ -233,6 +233,34 @@ describe('HttpOperationsTransport', () => {
       const error = await rejectionOf(transport(fetch, { maxReceiveMessageBytes: 1000 }).getOperation({ name: 'operations/1' }, later()));
       expect((error as RpcError).code).to.equal(Code.RESOURCE_EXHAUSTED);
     });
+
+    it('the limit holds whatever the framing: declared length, none (chunked), compressed', async () => {
+      const body = JSON.stringify({ name: 'operations/1', metadata: { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: 'x'.repeat(2000) } });
+      const small = JSON.stringify({ name: 'operations/1' });
+      const stream = (text: string) => new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text);
+          for (let i = 0; i < bytes.length; i += 100) controller.enqueue(bytes.subarray(i, i + 100));
+          controller.close();
+        },
+      });
+      const answers = [
+        new Response(body, { headers: { 'content-length': String(body.length) } }),
+        new Response(stream(body)),
+        // As a decoding fetch hands it over: the declared length is the compressed one.
+        new Response(stream(body), { headers: { 'content-length': '40', 'content-encoding': 'gzip' } }),
+      ];
+      for (const answer of answers) {
+        const { fetch } = scriptedFetch(answer);
+        const error = await rejectionOf(transport(fetch, { maxReceiveMessageBytes: 1000 }).getOperation({ name: 'operations/1' }, later()));
+        expect((error as RpcError).code).to.equal(Code.RESOURCE_EXHAUSTED);
+      }
+      for (const answer of [new Response(small, { headers: { 'content-length': String(small.length) } }), new Response(stream(small))]) {
+        const { fetch } = scriptedFetch(answer);
+        expect(await transport(fetch, { maxReceiveMessageBytes: 1000 }).getOperation({ name: 'operations/1' }, later()))
+          .to.deep.equal({ name: 'operations/1', done: false });
+      }
+    });
   });
 
   describe('abort, deadline and close', () => {
