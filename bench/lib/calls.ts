@@ -7,27 +7,36 @@ import { collectGarbage } from './util.js';
 
 export interface SequentialSizes { calls: number; rounds: number; warmupCalls: number }
 
-/** Latencies in ms per variant: `rounds` rounds of `ceil(calls / rounds)` calls each, after the warm-up. */
+/**
+ * Latencies in ms per variant: `rounds` rounds of `ceil(calls / rounds)` calls each,
+ * after the warm-up; and the CPU time per call (µs, this process, server included),
+ * which other processes on the machine disturb far less than latency.
+ */
 export async function measureSequential<V extends string>(
   variants: readonly V[], call: Readonly<Record<V, () => Promise<unknown>>>, sizes: SequentialSizes,
-): Promise<{ latencies: Map<V, number[]>; perRound: number }> {
+): Promise<{ latencies: Map<V, number[]>; cpuUsPerCall: Map<V, number>; perRound: number }> {
   const { calls, rounds, warmupCalls } = sizes;
   for (const variant of variants) for (let i = 0; i < warmupCalls; i++) await call[variant]();
   const latencies = new Map<V, number[]>(variants.map((v) => [v, []]));
+  const cpuUs = new Map<V, number>(variants.map((v) => [v, 0]));
   const perRound = Math.ceil(calls / rounds);
   for (let round = 0; round < rounds; round++) {
     collectGarbage();
     for (let k = 0; k < variants.length; k++) {
       const variant = variants[(round + k) % variants.length];
       const samples = latencies.get(variant)!;
+      const cpuStart = process.cpuUsage();
       for (let i = 0; i < perRound; i++) {
         const start = performance.now();
         await call[variant]();
         samples.push(performance.now() - start);
       }
+      const cpu = process.cpuUsage(cpuStart);
+      cpuUs.set(variant, cpuUs.get(variant)! + cpu.user + cpu.system);
     }
   }
-  return { latencies, perRound };
+  const cpuUsPerCall = new Map(variants.map((v) => [v, cpuUs.get(v)! / (perRound * rounds)]));
+  return { latencies, cpuUsPerCall, perRound };
 }
 
 export interface ConcurrentResult { callsPerSecond: number; cpuUsPerCall: number }
