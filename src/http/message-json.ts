@@ -336,9 +336,7 @@ export class MessageJsonMapper {
       for (const field of type.fieldsArray) {
         const declared = (field.options as Record<string, unknown> | undefined)?.['json_name'];
         const names = [...new Set([typeof declared === 'string' ? declared : jsonNameOf(field.name), field.name])];
-        // The lowerCamel spelling of a snake_case key is looked up too: it names the field as well.
-        const aliases = [...new Set([...names, jsonNameOf(field.name)])];
-        for (const name of names) keys.set(name, { field, aliases: aliases.length > 1 ? aliases : [] });
+        for (const name of names) keys.set(name, { field, aliases: names.length > 1 ? names : [] });
       }
       this.#keys.set(type, keys);
     }
