@@ -16,6 +16,16 @@ function layer(files, name, forbidden) {
   return [{ files, rules: { 'no-restricted-imports': ['error', { patterns }] } }];
 }
 
+/** The modules `src/browser.ts` reaches (besides src/http/, a browser-safe leaf of its own). */
+const BROWSER_GRAPH = [
+  'src/browser.ts', 'src/errors.ts', 'src/types.ts', 'src/code.ts', 'src/transient.ts', 'src/validation.ts',
+  'src/client/browser-client.ts', 'src/client/client-core.ts', 'src/client/client-options.ts',
+  'src/client/pagination.ts', 'src/client/requests.ts', 'src/client/retry.ts',
+  'src/operation/**', 'src/poller/**', 'src/options/**', 'src/time/**',
+  'src/any/portable-type-registry.ts', 'src/any/plain-*.ts', 'src/any/rpc-status.ts', 'src/any/equality.ts', 'src/any/well-known.ts',
+  'src/transport/http-transport.ts', 'src/transport/transport.ts',
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'docs/api/', 'coverage/', 'node_modules/'] },
   js.configs.recommended,
@@ -52,6 +62,24 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'Buffer', 'process', 'setImmediate', 'require', '__dirname', 'global'],
     },
   })),
+  // The browser entry's import graph (src/browser.ts): nothing that needs Node, gRPC or
+  // google-auth-library, so `longrunning-client/browser` bundles for browsers, workers
+  // and edge runtimes (docs/browser.md; scripts/check-bundle.mjs checks the bundle).
+  // A separate rule name, so the folders' layering rules above still apply; type-only
+  // imports are allowed (they leave no trace at run time).
+  {
+    files: BROWSER_GRAPH,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^node:|^(fs|path|module|url|http|https|http2|net|tls|stream|buffer|util|events|os|crypto|zlib|child_process|worker_threads)$', message: 'The browser entry must not import Node built-ins (docs/browser.md).' },
+          { regex: '^(@grpc/|google-gax|google-auth-library|gcp-metadata|gaxios)', allowTypeImports: true, message: 'The browser entry must not import gRPC or Google auth libraries (docs/browser.md).' },
+          { regex: '(^|/)(proto-files|type-registry|operations-client|grpc-transport|grpc-errors|codec|index|testing)\\.js$', allowTypeImports: true, message: 'The browser entry must not import this module: it loads gRPC or reads protos from disk (docs/browser.md).' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'setImmediate', 'require', '__dirname', '__filename', 'global'],
+    },
+  },
   ...layer(['src/transport/**'], 'the transport', ['client', 'poller', 'operation', 'testing', 'cli', 'index']),
   ...layer(['src/poller/**'], 'the poller', ['transport', 'client', 'operation', 'testing', 'cli', 'index']),
   ...layer(['src/operation/**'], 'the operation handle', ['transport', 'client', 'testing', 'cli', 'index']),

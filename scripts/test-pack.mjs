@@ -331,6 +331,75 @@ ${SCENARIO}
 })().catch((error) => { console.error(error); process.exitCode = 1; });
 `;
 
+/**
+ * Issue 11's "done means": a user with only `baseUrl` + `httpRules` for `users/*` gets,
+ * lists (all pages), cancels, deletes, waits on and awaits an operation with progress.
+ */
+const HTTP_CHECK = String.raw`import assert from 'node:assert/strict';
+import { OperationCancelledError, OperationsClient, TypeRegistry } from 'longrunning-client';
+import { InMemoryOperationsServer } from 'longrunning-client/testing';
+
+const OPS = 'google.longrunning.Operations.';
+const httpRules = [
+  { selector: OPS + 'ListOperations', get: '/v1/{name=users/*}/operations' },
+  { selector: OPS + 'GetOperation', get: '/v1/{name=users/*/operations/*}' },
+  { selector: OPS + 'DeleteOperation', delete: '/v1/{name=users/*/operations/*}' },
+  { selector: OPS + 'CancelOperation', post: '/v1/{name=users/*/operations/*}:cancel', body: '*' },
+  { selector: OPS + 'WaitOperation', post: '/v1/{name=users/*/operations/*}:wait', body: '*' },
+];
+const types = TypeRegistry.empty();
+const struct = (value) => types.pack('google.protobuf.Struct', value);
+const server = await InMemoryOperationsServer.start({ http: true, httpRules });
+const client = new OperationsClient({ baseUrl: server.httpUrl, insecure: true, httpRules });
+try {
+  assert.match(server.httpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const names = [];
+  for (let i = 0; i < 5; i++) names.push(server.createOperation({ name: 'users/alice/operations/' + i }));
+  server.createOperation({ name: 'users/bob/operations/0' });
+
+  const got = await client.getOperation({ name: names[0] });
+  assert.equal(got.name, names[0]);
+  const listed = [];
+  for await (const operation of client.listOperationsAsync({ name: 'users/alice', pageSize: 2 })) listed.push(operation.name);
+  assert.deepEqual(listed.sort(), [...names].sort(), 'all pages of users/alice');
+  const pages = server.calls.filter((call) => call.method === 'ListOperations' && call.transport === 'http').length;
+  assert.equal(pages, 3, 'five operations in pages of two');
+
+  const cancelled = client.operation(names[1]);
+  const outcome = cancelled.promise({ timeoutMs: 15000 }).then(() => 'resolved', (error) => error);
+  await cancelled.cancel();
+  assert.ok((await outcome) instanceof OperationCancelledError, 'cancel(): OperationCancelledError');
+
+  await client.deleteOperation({ name: names[2] });
+  assert.equal(server.get(names[2]), undefined, 'deleted');
+
+  server.script(names[3], [{ afterMs: 100, done: true, response: struct({ waited: true }) }]);
+  const waited = await client.waitOperation({ name: names[3], timeoutMs: 10000 });
+  assert.equal(waited.done, true, 'WaitOperation answered when done');
+
+  // Progress driven by what the client saw (no timing): 0 -> 50 -> 100 and done.
+  server.setMetadata(names[4], struct({ percent: 0 }));
+  const handle = client.operation(names[4], { polling: { progressIntervalMs: 50, totalTimeoutMs: 15000 } });
+  const progress = [];
+  handle.metadata$.subscribe((metadata) => {
+    progress.push(metadata.percent);
+    if (metadata.percent === 0) server.setMetadata(names[4], struct({ percent: 50 }));
+    if (metadata.percent === 50) {
+      server.setMetadata(names[4], struct({ percent: 100 }));
+      server.complete(names[4], struct({ rows: 7 }));
+    }
+  });
+  const response = await handle.promise();
+  assert.deepEqual(response, { rows: 7 });
+  assert.deepEqual(progress, [0, 50, 100], 'every progress step, in order');
+  const waits = server.calls.filter((call) => call.method === 'WaitOperation' && call.transport === 'http').length;
+  console.log(JSON.stringify({ listed: listed.length, pages, response, progress, waits }));
+} finally {
+  await client.close();
+  await server.stop();
+}
+`;
+
 /** Type-checked, not run: the published declarations as a strict consumer uses them. */
 const TS_CONSUMER = `import {
   LongRunningError, OperationCancelledError, OperationFailedError, OperationsClient, PollTimeoutError,
@@ -593,6 +662,12 @@ async function steps(tmp) {
     const warning = result.stderr.split('\n').find((line) => /ExperimentalWarning/.test(line));
     if (warning) warnings.push(`require(esm): ${warning.trim()}`);
     return `${result.stdout.trim()} (${result.ms} ms)`;
+  });
+
+  await check('HTTP/JSON, users/* bindings: get, list (all pages), cancel, delete, wait, await with progress', async () => {
+    await fs.writeFile(path.join(app, 'http-check.mjs'), HTTP_CHECK);
+    const result = expectSuccess('node http-check.mjs', await node(['http-check.mjs'], { cwd: app, timeoutMs: 30_000 }));
+    return `${result.stdout.trim()} (${result.ms} ms, exited by itself)`;
   });
 
   const typecheck = async (label, config, consumers) => {

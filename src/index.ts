@@ -10,6 +10,7 @@
 export { GrpcOperationsTransport } from './transport/grpc-transport.js';
 export type { GoogleAuthClient, GrpcTransportOptions } from './transport/grpc-transport.js';
 export type { OperationsTransport, TransportCallOptions } from './transport/transport.js';
+export { HttpOperationsTransport } from './transport/http-transport.js';
 export type { HttpAuthClient, HttpTransportOptions } from './transport/http-transport.js';
 export type { HttpRule, HttpVerb } from './http/http-rule.js';
 

@@ -230,13 +230,37 @@ export interface PollingOptions {
    */
   totalTimeoutMs?: number;
   /**
-   * How long one `WaitOperation` asks the server to hold the call, in milliseconds;
-   * progress (metadata) refreshes at least this often while long-polling. From 1;
-   * `Infinity` asks for the longest wait a request can express (the server may still
-   * answer earlier).
+   * How long the first `WaitOperation` asks the server to hold the call, in
+   * milliseconds. From 1; `Infinity` asks for the longest wait a request can express
+   * (the server may still answer earlier). While the server holds each slice in full,
+   * the next one is 5 times longer, up to `maxWaitSliceMs`; a server (or proxy) that
+   * caps waits is learnt and asked for its cap (docs/polling.md). Setting `waitSliceMs`
+   * without `maxWaitSliceMs` keeps every slice at `waitSliceMs`.
    * @defaultValue 10000
    */
   waitSliceMs?: number;
+  /**
+   * The longest a `WaitOperation` slice grows to, in milliseconds, from 1 (never below
+   * `waitSliceMs`); `Infinity`: no bound.
+   * @defaultValue 300000 (5 minutes), or `waitSliceMs` when only that is given
+   */
+  maxWaitSliceMs?: number;
+  /**
+   * The operation's progress as a fraction in [0, 1], read from its unpacked metadata.
+   * GetOperation polling (the `'poll'` strategy, and `'auto'` where the server has no
+   * WaitOperation) estimates the finishing time from it and polls around then instead
+   * of backing off blindly. Without it, common numeric fields are detected
+   * (`progressPercent`, `percentComplete`, `progress`, ...: docs/polling.md has the
+   * list). A result that is not a number (or a function that throws) means "unknown"
+   * for that state; numbers outside [0, 1] are clamped. Not kept in resume tokens.
+   *
+   * @example
+   * ```ts
+   * polling: { progress: (m: ExportMetadata) => Number(m.rowsDone) / Number(m.rowsTotal) }
+   * ```
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handle's own metadata type M must be accepted here
+  progress?: (metadata: any) => number | undefined;
   /**
    * While anyone subscribes to `state$` or `metadata$`, the longest a single
    * `WaitOperation` holds, in milliseconds, so progress refreshes at least this often.

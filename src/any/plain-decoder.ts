@@ -70,7 +70,8 @@ function isEnum(value: unknown): value is protobuf.Enum {
 }
 
 interface Utf8Sliceable { utf8Slice(start: number, end: number): string }
-const nativeUtf8Slice = (Buffer.prototype as unknown as Partial<Utf8Sliceable>).utf8Slice;
+// Looked up on globalThis: browsers have no Buffer (and then protobufjs' decoder serves).
+const nativeUtf8Slice = (globalThis as { Buffer?: { prototype: Partial<Utf8Sliceable> } }).Buffer?.prototype.utf8Slice;
 const textDecoder = new TextDecoder();
 
 /**

@@ -9,7 +9,7 @@
  */
 import type protobuf from 'protobufjs';
 import type { Any, Status } from '../types.js';
-import { loadProtoFiles } from './proto-files.js';
+import { wellKnownType } from './well-known.js';
 
 /** An Any as protobufjs produces and accepts it. @internal */
 export interface WireAny { type_url?: string; typeUrl?: string; value?: Uint8Array | null }
@@ -20,11 +20,9 @@ export interface WireDuration { seconds?: number | string | { toNumber(): number
 
 let cachedTypes: { status: protobuf.Type; retryInfo: protobuf.Type } | undefined;
 
-/** Loads the google.rpc protos once per process. */
+/** The google.rpc types, from the descriptors bundled in code (no file system: browser-safe). */
 function types() {
-  if (cachedTypes) return cachedTypes;
-  const root = loadProtoFiles(['google/rpc/status.proto', 'google/rpc/error_details.proto']);
-  cachedTypes = { status: root.lookupType('google.rpc.Status'), retryInfo: root.lookupType('google.rpc.RetryInfo') };
+  cachedTypes ??= { status: wellKnownType('google.rpc.Status')!, retryInfo: wellKnownType('google.rpc.RetryInfo')! };
   return cachedTypes;
 }
 
@@ -103,7 +101,7 @@ export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 export function encodeRetryInfo(retryDelayMs: number): Any {
   return {
     typeUrl: RETRY_INFO_TYPE_URL,
-    value: encodeMessage(types().retryInfo, { retryDelay: msToDuration(retryDelayMs) }),
+    value: encodeMessage(types().retryInfo, { retry_delay: msToDuration(retryDelayMs) }),
   };
 }
 
@@ -117,8 +115,9 @@ export function retryDelayFromDetails(details: readonly Any[]): number | undefin
   for (const detail of details) {
     if (!detail.typeUrl.endsWith('/google.rpc.RetryInfo')) continue;
     try {
-      const info = types().retryInfo.decode(detail.value) as { retryDelay?: WireDuration | null };
-      const ms = durationToMs(info.retryDelay);
+      // Proto field names: the bundled descriptor keeps `retry_delay`.
+      const info = types().retryInfo.decode(detail.value) as { retry_delay?: WireDuration | null };
+      const ms = durationToMs(info.retry_delay);
       if (ms !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
     } catch {
       // A malformed detail is ignored: the client's own backoff still applies.

@@ -111,7 +111,7 @@ export async function followCommand(session: Session, name: string, flags: Follo
   const stop = new AbortController();
   const signal = session.io.signal === undefined ? stop.signal : AbortSignal.any([session.io.signal, stop.signal]);
   // Say what the wait is for: a silent terminal looks like a hang.
-  session.status(`waiting for ${name} at ${session.address ?? '(no address)'}` +
+  session.status(`waiting for ${name} at ${session.target ?? '(no address)'}` +
     (session.flags.timeout === undefined ? '' : ` for at most ${session.flags.timeout} ms`) + ' (Ctrl-C stops waiting)');
   const states = session.flags.debug
     ? op.state$.subscribe({
@@ -132,7 +132,10 @@ export async function followCommand(session: Session, name: string, flags: Follo
       next: (metadata) => {
         try {
           const decoded = decoder.decode(metadata as Any, 'metadata');
-          if (decoded.decoded) progressTask.update(extractProgress(decoded.value));
+          // An unknown type over HTTP/JSON still shows the progress its JSON form reports.
+          const readable = decoded.decoded ? decoded.value : decoded.json;
+          const progress = readable === undefined ? {} : extractProgress(readable);
+          if (decoded.decoded || progress.percent !== undefined || progress.state !== undefined) progressTask.update(progress);
           else progressTask.update({}, decoded.typeName);
         } catch (error) {
           stop.abort(error); // e.g. a TypeMismatchError with --metadata-type: ends the wait

@@ -5,13 +5,15 @@
  * cancelled through the SDK once it passes 40%); each is followed through an operation
  * handle (`metadata$` draws its bar, `promise()` gives its outcome); then the jobs are
  * listed two per page with `byPage()`, and a summary gives each outcome and the RPCs
- * the server received. Takes about 3 seconds and exits by itself.
+ * the server received. Takes about 3 seconds and exits by itself. With `--http` the same
+ * runs over the embedded server's HTTP/JSON front-end (the client with `baseUrl`).
  *
  * @internal
  * @module
  */
 import {
-  Code, OperationFailedError, OperationsClient, TypeRegistry, codeName, type Any, type LongRunningOperation, type Operation,
+  Code, OperationFailedError, OperationsClient, TypeRegistry, codeName, type Any, type HttpRule, type LongRunningOperation,
+  type Operation,
 } from '../index.js';
 import { InMemoryOperationsServer, type CallRecord, type TimelineStep } from '../testing.js';
 import { ExitCode } from './exit-codes.js';
@@ -36,6 +38,20 @@ const DEMO_PROGRESS_INTERVAL_MS = 200;
 const DEMO_JOB_TIMEOUT_MS = 20_000;
 
 const types = TypeRegistry.empty();
+
+/**
+ * The embedded server's own WaitOperation binding, given to the HTTP/JSON client so that
+ * it long-polls as over gRPC (operations.proto binds no WaitOperation).
+ */
+const DEMO_WAIT_RULE: HttpRule = Object.freeze({
+  selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=operations/**}:wait', body: '*',
+});
+
+/** Options of {@link demoCommand}. @internal */
+export interface DemoOptions {
+  /** Over the embedded server's HTTP/JSON front-end instead of gRPC. */
+  readonly http?: boolean | undefined;
+}
 
 function progress(afterMs: number, percent: number, state: string): TimelineStep {
   return { afterMs, metadata: types.pack('google.protobuf.Struct', { progressPercent: percent, state }) };
@@ -100,19 +116,30 @@ interface JobResult {
  *
  * @internal
  */
-export async function demoCommand(session: Session): Promise<number> {
+export async function demoCommand(session: Session, options: DemoOptions = {}): Promise<number> {
   const started = Date.now();
   const { io } = session;
   const jobs = demoJobs();
-  const server = await InMemoryOperationsServer.start();
-  const client = new OperationsClient({ address: server.address, insecure: true, types });
+  const http = options.http === true;
+  const server = await InMemoryOperationsServer.start(http ? { http: true } : {});
+  // The HTTP front-end listens beside the gRPC one; `httpUrl` is set when `http` is.
+  const endpoint = http ? server.httpUrl ?? server.address : server.address;
+  let client: OperationsClient;
+  try {
+    client = http
+      ? new OperationsClient({ baseUrl: endpoint, insecure: true, httpRules: [DEMO_WAIT_RULE], types })
+      : new OperationsClient({ address: server.address, insecure: true, types });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   const decoder = new AnyDecoder(types);
   const nameWidth = Math.max(...jobs.map((job) => job.name.length));
   let board: ProgressBoard | undefined;
   try {
     if (!session.json) {
       session.print(`longrunning demo: ${jobs.length} simulated jobs on an embedded Operations server at ` +
-        `${server.address} (loopback only),\nfollowed with the SDK: progress from each handle's metadata$, outcomes from promise().\n\n`);
+        `${endpoint} (${http ? 'HTTP/JSON, ' : ''}loopback only),\nfollowed with the SDK: progress from each handle's metadata$, outcomes from promise().\n\n`);
       board = createProgressBoard({ stream: io.stdout, tty: io.isTTY, nameWidth });
     }
     for (const job of jobs) {
@@ -134,7 +161,7 @@ export async function demoCommand(session: Session): Promise<number> {
 
     if (session.json) {
       session.printJson({
-        server: server.address,
+        server: endpoint,
         jobs: results.map((result) => ({
           name: result.name,
           state: result.operation ? operationState(result.operation) : 'RUNNING',

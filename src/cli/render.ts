@@ -1,7 +1,7 @@
 /**
  * How the CLI shows operations: Any values decoded when their type is known and kept as
- * type URL plus base64 bytes when not, as JSON documents (`--json`) and as short
- * human-readable lines.
+ * type URL plus base64 bytes when not (or the server's JSON form, over HTTP/JSON), as
+ * JSON documents (`--json`) and as short human-readable lines.
  *
  * @internal
  * @module
@@ -11,13 +11,15 @@ import { extractProgress, formatPercent } from './progress.js';
 
 /**
  * An Any as the CLI shows it in JSON: `value` is the decoded message when the type is
- * known, `bytes` the base64 payload when it is not (the type URL says what to load).
+ * known, `bytes` the base64 payload when it is not (the type URL says what to load),
+ * `json` the message's proto3 JSON as an HTTP/JSON server sent it when it is not.
  *
  * @internal
  */
 export type JsonAny =
   | { typeUrl: string; value: unknown }
-  | { typeUrl: string; bytes: string };
+  | { typeUrl: string; bytes: string }
+  | { typeUrl: string; json: Readonly<Record<string, unknown>> };
 
 /** A `google.rpc.Status` in JSON, with the code's name. @internal */
 export interface JsonStatus {
@@ -54,6 +56,12 @@ export interface DecodedAny {
   readonly decoded: boolean;
   /** The decoded message, or the raw bytes when not decoded. */
   readonly value: unknown;
+  /**
+   * Not decoded, over HTTP/JSON: the message's JSON form as the server sent it (the
+   * bytes are then empty). Its field names are the proto3 JSON ones, so progress
+   * fields can still be read from it.
+   */
+  readonly json?: Readonly<Record<string, unknown>>;
 }
 
 /** Which types the CLI expects; an Any of another type is a TypeMismatchError. @internal */
@@ -93,20 +101,18 @@ export class AnyDecoder {
       typeName = typeNameOf(any.typeUrl);
     } catch (error) {
       if (expected !== undefined) throw error;
-      return { typeUrl: any.typeUrl, typeName: any.typeUrl, decoded: false, value: any.value };
+      return undecoded(any, any.typeUrl);
     }
-    if (expected === undefined && !this.#types.has(typeName)) {
-      return { typeUrl: any.typeUrl, typeName, decoded: false, value: any.value };
-    }
+    if (expected === undefined && !this.#types.has(typeName)) return undecoded(any, typeName);
     return { typeUrl: any.typeUrl, typeName, decoded: true, value: this.#types.unpack(any, expected) };
   }
 
   /** The Any as JSON: decoded value or base64 bytes. */
   json(any: Any, role?: 'metadata' | 'response'): JsonAny {
     const decoded = this.decode(any, role);
-    return decoded.decoded
-      ? { typeUrl: decoded.typeUrl, value: toJsonValue(decoded.value) }
-      : { typeUrl: decoded.typeUrl, bytes: base64(decoded.value as Uint8Array) };
+    if (decoded.decoded) return { typeUrl: decoded.typeUrl, value: toJsonValue(decoded.value) };
+    if (decoded.json !== undefined) return { typeUrl: decoded.typeUrl, json: decoded.json };
+    return { typeUrl: decoded.typeUrl, bytes: base64(decoded.value as Uint8Array) };
   }
 
   /** A Status as JSON, details decoded leniently. */
@@ -132,6 +138,9 @@ export class AnyDecoder {
   anyLine(any: Any, role?: 'metadata' | 'response'): string {
     const decoded = this.decode(any, role);
     if (decoded.decoded) return `${decoded.typeName} ${JSON.stringify(toJsonValue(decoded.value))}`;
+    if (decoded.json !== undefined) {
+      return `${decoded.typeName} (unknown type, as the server's JSON; load its .proto with --proto) ${JSON.stringify(decoded.json)}`;
+    }
     const bytes = decoded.value as Uint8Array;
     return `${decoded.typeName} (unknown type, ${bytes.byteLength} bytes; load its .proto with --proto) base64:${base64(bytes)}`;
   }
@@ -185,9 +194,16 @@ export class AnyDecoder {
  * @internal
  */
 export function progressText(metadata: DecodedAny): string {
-  if (!metadata.decoded) return metadata.typeName;
-  const { percent, state } = extractProgress(metadata.value);
-  return [percent === undefined ? undefined : formatPercent(percent), state].filter((part) => part !== undefined).join(' ');
+  const readable = metadata.decoded ? metadata.value : metadata.json;
+  if (readable === undefined) return metadata.typeName;
+  const { percent, state } = extractProgress(readable);
+  const text = [percent === undefined ? undefined : formatPercent(percent), state].filter((part) => part !== undefined).join(' ');
+  return metadata.decoded || text !== '' ? text : metadata.typeName;
+}
+
+/** An Any the decoder does not know: its bytes, and its JSON form when it came over HTTP/JSON. */
+function undecoded(any: Any, typeName: string): DecodedAny {
+  return { typeUrl: any.typeUrl, typeName, decoded: false, value: any.value, ...(any.json === undefined ? {} : { json: any.json }) };
 }
 
 /** The one-word summary of an Operation. @internal */

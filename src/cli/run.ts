@@ -21,14 +21,16 @@ export type { CliIo } from './session.js';
 
 const EXAMPLES = `Examples:
   $ longrunning get operations/123 --address localhost:50051 --insecure
+  $ longrunning get users/alice/operations/7 --base-url https://api.example.com --http-rules service.yaml
   $ longrunning list operations --filter 'done = false' --all --address api.example.com:443
   $ longrunning watch operations/123 --proto example/v1/service.proto --include protos
   $ longrunning wait operations/123 --timeout 5m --json
   $ longrunning demo
 
-The address may also come from LONGRUNNING_ADDRESS. Connections use TLS with the
-system's root certificates unless --insecure; --ca trusts other roots. Header values
-(--header) are sent with every RPC and never printed.`;
+--address speaks gRPC, --base-url HTTP/JSON (REST); either may come from
+LONGRUNNING_ADDRESS or LONGRUNNING_BASE_URL instead. Connections use TLS with the
+system's root certificates unless --insecure (http:// for --base-url); --ca trusts
+other roots (gRPC). Header values (--header) are sent with every RPC and never printed.`;
 
 /** The package version, read from the package.json next to src/ or dist/. */
 function packageVersion(): string {
@@ -78,11 +80,16 @@ function addTypeOptions(command: Command): Command {
  * The global flags `demo` has no use for: it starts its own embedded server on loopback,
  * so nothing connects anywhere and there are no types to load.
  */
-const DEMO_UNUSED_FLAGS = ['address', 'insecure', 'ca', 'header', 'proto', 'include', 'timeout'] as const;
+const DEMO_UNUSED_FLAGS = ['address', 'baseUrl', 'insecure', 'ca', 'httpRules', 'header', 'proto', 'include', 'timeout'] as const;
+
+/** The command-line spelling of a commander option key: `baseUrl` -> `--base-url`. */
+function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
 
 /** `demo --help` lists only the global options demo honours. */
 function demoGlobalOptions(this: Help, command: Command): Option[] {
-  const unused = new Set<string>(DEMO_UNUSED_FLAGS.map((flag) => `--${flag}`));
+  const unused = new Set<string>(DEMO_UNUSED_FLAGS.map(flagOf));
   return Help.prototype.visibleGlobalOptions.call(this, command).filter((option) => !unused.has(option.long ?? ''));
 }
 
@@ -120,9 +127,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       outputError: () => undefined, // reported below, as one `longrunning: ...` line
     })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-    .addOption(new Option('--address <host:port>', 'server address; default: $LONGRUNNING_ADDRESS (required except for demo)'))
-    .option('--insecure', 'plaintext connection without TLS (default: TLS)')
-    .option('--ca <file>', 'PEM root certificates to trust for TLS (default: the system roots)')
+    .addOption(new Option('--address <host:port>', 'gRPC server address; default: $LONGRUNNING_ADDRESS ' +
+      '(this or --base-url is required except for demo)'))
+    .addOption(new Option('--base-url <url>', 'HTTP/JSON (REST) server instead of gRPC, e.g. https://api.example.com; ' +
+      'default: $LONGRUNNING_BASE_URL'))
+    .option('--insecure', 'plaintext connection without TLS (default: TLS); with --base-url, for http:// URLs')
+    .option('--ca <file>', 'PEM root certificates to trust for TLS, gRPC only (default: the system roots)')
+    .option('--http-rules <file>', 'with --base-url: the service\'s google.api.http rules, a JSON list of HttpRule ' +
+      'objects or a service config (JSON or YAML) with http: { rules: [...] }')
     .option('--header <name:value>', 'request header sent with every RPC, repeatable (e.g. an API key); never printed', collect)
     .option('--proto <file>', '.proto file whose messages decode response/metadata Anys, repeatable', collect)
     .option('--include <dir>', 'directory to resolve --proto files and their imports in, repeatable', collect)
@@ -188,12 +200,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   program.command('demo')
     .description('run simulated jobs on an embedded loopback server and follow them with the SDK')
     .configureHelp({ ...program.configureHelp(), visibleGlobalOptions: demoGlobalOptions })
-    .action(async (_options: unknown, command: Command) => {
+    .option('--http', 'run over the embedded server\'s HTTP/JSON front-end (the SDK with baseUrl) instead of gRPC')
+    .action(async (options: { http?: boolean }, command: Command) => {
       const session = begin(command);
       const given = command.optsWithGlobals<ParsedFlags>();
-      const unused = DEMO_UNUSED_FLAGS.filter((flag) => given[flag] !== undefined).map((flag) => `--${flag}`);
+      const unused = DEMO_UNUSED_FLAGS.filter((flag) => given[flag] !== undefined).map(flagOf);
       if (unused.length > 0) throw new UsageError(`demo runs its own embedded server and does not use ${unused.join(', ')}`);
-      exitCode = await demoCommand(session);
+      exitCode = await demoCommand(session, { http: options.http });
     });
 
   for (const command of [program, ...program.commands]) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);

@@ -7,7 +7,7 @@
  * @module
  */
 import { OperationFailedError, PollTimeoutError, RpcError, codeName, type Operation, type OperationsClient } from '../index.js';
-import { connect, loadTypes } from './connect.js';
+import { connect, loadTypes, resolveEndpoint } from './connect.js';
 import { errorKind, errorMessage, exitCodeFor, InterruptedError, UsageError } from './exit-codes.js';
 import { AnyDecoder } from './render.js';
 
@@ -25,7 +25,7 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** Whether stderr is a terminal: status lines (what a wait is waiting for) go there. */
   readonly stderrIsTTY?: boolean | undefined;
-  /** Environment variables (`LONGRUNNING_ADDRESS`). */
+  /** Environment variables (`LONGRUNNING_ADDRESS`, `LONGRUNNING_BASE_URL`). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGINT: waits, calls and the demo stop, and the CLI exits 130. */
   readonly signal?: AbortSignal | undefined;
@@ -34,8 +34,10 @@ export interface CliIo {
 /** The common flags as commander returns them: absent when not given. @internal */
 export interface ParsedFlags {
   readonly address?: string | undefined;
+  readonly baseUrl?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly ca?: string | undefined;
+  readonly httpRules?: string | undefined;
   readonly header?: string[] | undefined;
   readonly proto?: string[] | undefined;
   readonly include?: string[] | undefined;
@@ -48,8 +50,10 @@ export interface ParsedFlags {
 /** The common flags with their defaults applied. @internal */
 export interface GlobalFlags {
   readonly address: string | undefined;
+  readonly baseUrl: string | undefined;
   readonly insecure: boolean;
   readonly ca: string | undefined;
+  readonly httpRules: string | undefined;
   readonly header: readonly string[];
   readonly proto: readonly string[];
   readonly include: readonly string[];
@@ -79,8 +83,10 @@ export class Session {
     this.io = io;
     this.flags = {
       address: flags.address,
+      baseUrl: flags.baseUrl,
       insecure: flags.insecure ?? false,
       ca: flags.ca,
+      httpRules: flags.httpRules,
       header: flags.header ?? [],
       proto: flags.proto ?? [],
       include: flags.include ?? [],
@@ -104,8 +110,8 @@ export class Session {
   }
 
   /**
-   * Loads the types and connects. The address comes from `--address`, else from
-   * `LONGRUNNING_ADDRESS`.
+   * Loads the types and connects: gRPC at `--address`, HTTP/JSON at `--base-url`, else
+   * at `LONGRUNNING_ADDRESS` or `LONGRUNNING_BASE_URL` (see {@link resolveEndpoint}).
    */
   async open(typeFlags: TypeFlags = {}): Promise<{ client: OperationsClient; decoder: AnyDecoder }> {
     const types = await loadTypes(this.flags.proto, this.flags.include);
@@ -121,11 +127,13 @@ export class Session {
       expected[key] = name;
     }
     const client = await connect({
-      address: this.address,
+      address: this.flags.address,
+      baseUrl: this.flags.baseUrl,
       insecure: this.flags.insecure,
       ca: this.flags.ca,
+      httpRules: this.flags.httpRules,
       headers: this.flags.header,
-    }, types);
+    }, types, this.io.env, (skipped) => this.debugLine(`--http-rules: skipped ${skipped} rule(s) of other APIs`));
     this.#client = client;
     return { client, decoder: new AnyDecoder(types, expected) };
   }
@@ -145,9 +153,14 @@ export class Session {
     this.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   }
 
-  /** Where the client connects (`--address` or `LONGRUNNING_ADDRESS`). */
-  get address(): string | undefined {
-    return this.flags.address ?? this.io.env.LONGRUNNING_ADDRESS;
+  /** Where the client connects: the address or base URL, for status lines; undefined when not resolvable. */
+  get target(): string | undefined {
+    try {
+      const endpoint = resolveEndpoint(this.flags, this.io.env);
+      return endpoint.transport === 'grpc' ? endpoint.address : endpoint.baseUrl;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TypeRegistry } from '../any/type-registry.js';
+import type { PortableTypeRegistry as TypeRegistry } from '../any/portable-type-registry.js';
 import type { Clock } from '../time/clock.js';
 import type { HttpRule } from '../http/http-rule.js';
 import type { GrpcTransportOptions } from '../transport/grpc-transport.js';

@@ -9,14 +9,16 @@
  * The Operations messages themselves are mapped by hand (to and from the public
  * shapes); what an Any holds goes through message-json.ts, by protobufjs reflection.
  * The google.protobuf types come from protobufjs' bundled common protos and the
- * google.rpc ones from the generated rpc-descriptor.ts: nothing reads the file system.
+ * google.rpc ones from the generated rpc-descriptor.ts (any/well-known.ts, the Root the
+ * TypeRegistry shares): nothing reads the file system.
  *
  * A leaf: no `node:` built-in and no Node global (see http-rule.ts).
  *
  * @internal
  * @module
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { wellKnownType } from '../any/well-known.js';
 import { Code, codeName } from '../code.js';
 import type {
   Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
@@ -27,7 +29,6 @@ import {
   describe, durationFromJson, durationToJson, integerFromJson, isJsonObject, type JsonObject,
 } from './json-scalars.js';
 import { MessageJsonMapper, type ReadMode } from './message-json.js';
-import { RPC_DESCRIPTOR } from './rpc-descriptor.js';
 
 export { JsonMappingError } from './json-error.js';
 export type { JsonObject } from './json-scalars.js';
@@ -122,37 +123,6 @@ export function codeOfHttpStatus(httpStatus: number): number {
   return Code.UNKNOWN;
 }
 
-/** The google.protobuf common protos protobufjs bundles. */
-const COMMON_FILES = ['any', 'duration', 'empty', 'field_mask', 'struct', 'timestamp', 'wrappers'];
-
-let builtinRoot: protobuf.Root | undefined;
-
-/** The well-known and google.rpc types, built once from bundled descriptors. */
-function builtins(): protobuf.Root {
-  if (builtinRoot === undefined) {
-    const root = new protobuf.Root();
-    for (const file of COMMON_FILES) {
-      const json = protobuf.common.get(`google/protobuf/${file}.proto`);
-      if (json?.nested !== undefined) root.addJSON(json.nested);
-    }
-    root.addJSON(RPC_DESCRIPTOR.nested);
-    root.resolveAll();
-    builtinRoot = root;
-  }
-  return builtinRoot;
-}
-
-/** A message type of the built-in Root by exact full name (no protobufjs fuzzy lookup). */
-function builtinType(name: string): protobuf.Type | undefined {
-  let current: protobuf.ReflectionObject = builtins();
-  for (const part of name.split('.')) {
-    const nested = (current as protobuf.Namespace).nested;
-    if (part === '' || nested === undefined || !Object.hasOwn(nested, part)) return undefined;
-    current = nested[part]!;
-  }
-  return current instanceof protobuf.Type ? current : undefined;
-}
-
 const RESPONSE: ReadMode = { strict: false };
 
 /** The longest Duration, in ms: longer waits (Infinity too) are sent as it, as over gRPC. */
@@ -228,7 +198,7 @@ export class ProtoJsonCodec {
   constructor(options: ProtoJsonOptions = {}) {
     const resolveType = options.resolveType;
     this.#mapper = new MessageJsonMapper((name) => {
-      const builtin = builtinType(name);
+      const builtin = wellKnownType(name);
       if (builtin !== undefined || resolveType === undefined) return builtin;
       try {
         return resolveType(name);

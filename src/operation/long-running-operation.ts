@@ -14,7 +14,7 @@
 import {
   EMPTY, Observable, catchError, distinctUntilChanged, filter, map, throwError, type Subscriber,
 } from 'rxjs';
-import type { TypeRegistry } from '../any/type-registry.js';
+import type { PortableTypeRegistry as TypeRegistry } from '../any/portable-type-registry.js';
 import { Code } from '../code.js';
 import {
   InvalidArgumentError, OperationCancelledError, OperationFailedError, PollTimeoutError,
@@ -27,6 +27,7 @@ import type {
   CallOptions, Operation, OperationNameRequest, OperationSnapshot, PollingOptions, Status,
 } from '../types.js';
 import { checkNumber } from '../validation.js';
+import { clampFraction, detectProgress } from './progress-fields.js';
 import type { ResumeToken } from './resume-token.js';
 import { sameAny, sameOperation } from './snapshot.js';
 
@@ -297,7 +298,12 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     const token: ResumeToken = { version: 1, name: this.name };
     if (this.#settings.responseType !== undefined) token.responseType = this.#settings.responseType;
     if (this.#settings.metadataType !== undefined) token.metadataType = this.#settings.metadataType;
-    if (this.#settings.ownPolling !== undefined) token.polling = { ...this.#settings.ownPolling };
+    if (this.#settings.ownPolling !== undefined) {
+      // A function does not survive JSON: the resumed handle detects progress fields.
+      const polling = { ...this.#settings.ownPolling };
+      delete polling.progress;
+      token.polling = polling;
+    }
     if (!this.#settings.unpack) token.unpack = false;
     return token;
   }
@@ -409,13 +415,15 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       // Ended by the handle (no observers left, totalTimeoutMs) or by the client's close().
       signal: run.signal,
       hasInitialState: this.#latest !== undefined,
-      waitSliceMs: () => this.#waitSliceMs(),
+      ...(this.#latest === undefined ? {} : { initial: this.#latest.raw }),
+      sliceLimitMs: () => this.#sliceLimitMs(),
       onSliceShrunk: (listener) => {
         this.#sliceShrunk = listener;
       },
       onOperation: (operation) => {
         this.#accept(operation);
       },
+      progress: () => this.#progress(),
     }).then(
       () => undefined, // #accept settled the outcome
       (error: unknown) => {
@@ -443,13 +451,32 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     this.#sliceShrunk?.();
   }
 
-  /** Short slices while progress is watched, long ones while only results are awaited. */
-  #waitSliceMs(): number {
-    const { waitSliceMs, progressIntervalMs } = this.#settings.polling;
-    for (const observer of this.#observers) {
-      if (observer.watchesProgress) return Math.min(waitSliceMs, progressIntervalMs);
+  /**
+   * The latest state's progress fraction: the user's `polling.progress`, else the
+   * common fields. A function that throws or returns no number means "unknown": an
+   * estimate must never end a wait.
+   */
+  #progress(): number | undefined {
+    const metadata = this.#latest?.metadata;
+    if (metadata === undefined) return undefined;
+    const own = this.#settings.polling.progress;
+    if (own === undefined) return detectProgress(metadata);
+    try {
+      return clampFraction(own(metadata));
+    } catch {
+      return undefined;
     }
-    return waitSliceMs;
+  }
+
+  /**
+   * Short slices while progress is watched; while only results are awaited, the loop's
+   * own schedule (growing slices) decides.
+   */
+  #sliceLimitMs(): number {
+    for (const observer of this.#observers) {
+      if (observer.watchesProgress) return this.#settings.polling.progressIntervalMs;
+    }
+    return Infinity;
   }
 
   #release(observer: Observer<R, M>): void {

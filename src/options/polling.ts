@@ -18,6 +18,9 @@ export interface ResolvedPolling {
   readonly jitter: number;
   readonly totalTimeoutMs: number | undefined;
   readonly waitSliceMs: number;
+  readonly maxWaitSliceMs: number;
+  /** The user's progress function; absent: detect common fields. */
+  readonly progress?: (metadata: unknown) => number | undefined;
   readonly progressIntervalMs: number;
   readonly maxOutageMs: number;
 }
@@ -42,11 +45,18 @@ export const POLLING_DEFAULTS: ResolvedPolling = Object.freeze({
   jitter: 0.05,
   totalTimeoutMs: undefined,
   /**
-   * One WaitOperation asks the server to hold the call this long: long enough that a
-   * wait costs ~6 RPCs a minute, short enough for proxies that cut idle calls and for
-   * progress (metadata) to refresh regularly.
+   * The first WaitOperation of a wait asks the server to hold the call this long: short
+   * enough to find out early about proxies that cut idle calls. Slices then grow while
+   * the server holds them in full (see `maxWaitSliceMs`).
    */
   waitSliceMs: 10_000,
+  /**
+   * Slices grow x5 up to 5 minutes while the server holds them in full (10 s, 50 s,
+   * 250 s, 300 s, ...): a long operation costs about 12 RPCs an hour instead of 360
+   * with 10 s slices (google-gax polls 60 times an hour). 5 minutes, because proxies
+   * and load balancers rarely let an idle call live longer, and a cut costs a retry.
+   */
+  maxWaitSliceMs: 300_000,
   /**
    * While someone watches `state$` or `metadata$`, one WaitOperation holds at most 2 s:
    * WaitOperation only answers early when the operation is done, so progress would
@@ -76,7 +86,18 @@ export function resolvePolling(options: PollingOptions | undefined, base: Resolv
   if (options.strategy !== undefined && !STRATEGIES.has(options.strategy)) {
     throw new InvalidArgumentError(`${argument}.strategy`, options.strategy, "one of 'auto', 'wait', 'poll'");
   }
+  const ownSliceMs = checkNumber(options.waitSliceMs, `${argument}.waitSliceMs`, { min: 1, allowInfinity: true });
+  const waitSliceMs = ownSliceMs ?? base.waitSliceMs;
+  // An explicit waitSliceMs without maxWaitSliceMs keeps every slice at it (as before
+  // slices grew): whoever set it may know of a proxy that cuts longer calls.
+  const maxWaitSliceMs = checkNumber(options.maxWaitSliceMs, `${argument}.maxWaitSliceMs`, { min: 1, allowInfinity: true })
+    ?? (ownSliceMs ?? base.maxWaitSliceMs);
+  if (options.progress !== undefined && typeof options.progress !== 'function') {
+    throw new InvalidArgumentError(`${argument}.progress`, options.progress, 'a function from the metadata to a fraction in [0, 1]');
+  }
+  const progress = options.progress ?? base.progress;
   return {
+    ...(progress === undefined ? {} : { progress }),
     strategy: options.strategy ?? base.strategy,
     initialDelayMs: checkNumber(options.initialDelayMs, `${argument}.initialDelayMs`, { min: 0 }) ?? base.initialDelayMs,
     multiplier: checkNumber(options.multiplier, `${argument}.multiplier`, { min: 1, max: 100 }) ?? base.multiplier,
@@ -84,7 +105,8 @@ export function resolvePolling(options: PollingOptions | undefined, base: Resolv
     maxDelayMs: checkNumber(options.maxDelayMs, `${argument}.maxDelayMs`, { min: 0, allowInfinity: true }) ?? base.maxDelayMs,
     jitter: checkNumber(options.jitter, `${argument}.jitter`, { min: 0, max: 1 }) ?? base.jitter,
     totalTimeoutMs: checkNumber(options.totalTimeoutMs, `${argument}.totalTimeoutMs`, { min: 0, allowInfinity: true }) ?? base.totalTimeoutMs,
-    waitSliceMs: checkNumber(options.waitSliceMs, `${argument}.waitSliceMs`, { min: 1, allowInfinity: true }) ?? base.waitSliceMs,
+    waitSliceMs,
+    maxWaitSliceMs: Math.max(waitSliceMs, maxWaitSliceMs),
     progressIntervalMs: checkNumber(options.progressIntervalMs, `${argument}.progressIntervalMs`, { min: 1, allowInfinity: true }) ?? base.progressIntervalMs,
     maxOutageMs: checkNumber(options.maxOutageMs, `${argument}.maxOutageMs`, { min: 0, allowInfinity: true }) ?? base.maxOutageMs,
   };

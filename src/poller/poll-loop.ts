@@ -16,6 +16,8 @@ import { TRANSIENT_POLLING_CODES } from '../transient.js';
 import type { CallOptions, Operation, OperationNameRequest, WaitOperationRequest } from '../types.js';
 import type { ResolvedPolling } from '../options/polling.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
+import { ProgressEstimate } from './progress-estimate.js';
+import { WaitSliceSchedule } from './wait-slices.js';
 
 /**
  * Call options of a poll RPC: the public {@link CallOptions} (the loop sets `signal`;
@@ -64,14 +66,20 @@ export interface PollLoopOptions {
    */
   readonly hasInitialState: boolean;
   /**
-   * How long the next WaitOperation may hold, read before each one (it shrinks while
-   * someone watches progress). Defaults to `policy.waitSliceMs`.
+   * The state the caller holds, if any: an immediate answer with the same state is a
+   * server ignoring the wait's timeout, from the first wait on.
    */
-  readonly waitSliceMs?: () => number;
+  readonly initial?: Operation;
   /**
-   * Called once, as the loop starts, with the listener for the event "`waitSliceMs()`
+   * The longest the next WaitOperation may hold, read before each one: the slice the
+   * loop would ask for is cut to it (while someone watches progress, the progress
+   * interval). Defaults to no limit.
+   */
+  readonly sliceLimitMs?: () => number;
+  /**
+   * Called once, as the loop starts, with the listener for the event "`sliceLimitMs()`
    * may have shrunk" (a progress watcher joined), which the caller fires by calling it.
-   * When a WaitOperation is in flight with a longer slice than `waitSliceMs()` returns
+   * When a WaitOperation is in flight with a longer slice than `sliceLimitMs()` returns
    * now, the wait is cancelled and re-issued at once with the shorter one (costs one
    * cancelled RPC), so progress does not stay hidden for a long slice. Otherwise, and
    * once the loop has ended, the listener does nothing (the caller drops it then).
@@ -79,6 +87,12 @@ export interface PollLoopOptions {
   readonly onSliceShrunk?: (listener: () => void) => void;
   /** Called with every state received, in order; may throw to end the loop. */
   readonly onOperation: (operation: Operation) => void;
+  /**
+   * The progress fraction (in [0, 1]) of the latest state (the initial one, then the
+   * last passed to `onOperation`), or undefined when unknown. GetOperation polls are
+   * then scheduled around the estimated finish (see `ProgressEstimate`).
+   */
+  readonly progress?: () => number | undefined;
 }
 
 /**
@@ -134,7 +148,12 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
   /** The WaitOperation in flight, which a shrunk slice may cut short. */
   let inFlight: WaitSlice | undefined;
-  options.onSliceShrunk?.(() => inFlight?.shrinkTo(currentSliceMs(options)));
+  options.onSliceShrunk?.(() => inFlight?.shrinkTo(sliceLimit(options)));
+  /** Made at the first long-poll: runs that only poll need none. */
+  let slices: WaitSliceSchedule | undefined;
+  const startedRunAt = clock.now();
+  /** Whether a WaitOperation was sent yet (the first one may be paced, see below). */
+  let waited = false;
   /** Made at the first transient failure: most runs never fail. */
   let failurePolicy: BackoffPolicy | undefined;
   let needInitialState = !options.hasInitialState;
@@ -144,8 +163,11 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   let consecutiveFailures = 0;
   /** The last time the server answered anything, for the outage bound. */
   let reachedAt = clock.now();
-  let previous: Operation | undefined;
+  let previous: Operation | undefined = options.initial;
   let delayMs = 0;
+  /** Made at the first known progress: most operations report none. */
+  let estimate: ProgressEstimate | undefined;
+  if (!needInitialState) estimate = sampleProgress(options, estimate);
   if (!needInitialState && !wantsToWait(policy, server, clock.now())) {
     polls = 1;
     delayMs = backoffDelay(1, policy, random());
@@ -154,6 +176,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   for (;;) {
     if (delayMs > 0) await clock.sleep(delayMs, signal);
     signal.throwIfAborted();
+    delayMs = 0;
     const step = nextStep(options, needInitialState);
     if (step === 'await-probe') {
       // Another handle is asking whether the server serves WaitOperation: its answer
@@ -161,11 +184,25 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       await abortable(server.probeSettled(), signal);
       continue;
     }
+    if (step === 'wait' && !waited && server.waitsAnsweredAtOnce) {
+      // This client's server answers waits at once (another handle saw it): pace the
+      // first wait like a poll, and carry on as if this loop had seen it too (the
+      // second same-state answer puts a loop on the poll schedule), so such a server
+      // costs what the `poll` strategy would.
+      waited = true;
+      immediateAnswers = 2;
+      delayMs = backoffDelay(1, policy, random());
+      continue;
+    }
     const waits = step !== 'get';
     let sliceMs = 0;
     let probe: WaitProbe | undefined;
     if (waits) {
-      sliceMs = currentSliceMs(options);
+      waited = true;
+      slices ??= new WaitSliceSchedule(policy.waitSliceMs, policy.maxWaitSliceMs);
+      // Never longer than the time left: the total timeout cuts the wait anyway.
+      const leftMs = policy.totalTimeoutMs === undefined ? Infinity : Math.ceil(startedRunAt + policy.totalTimeoutMs - clock.now());
+      sliceMs = slices.next(Math.min(sliceLimit(options), leftMs));
       if (step === 'probe') {
         sliceMs = Math.min(sliceMs, PROBE_SLICE_MS);
         probe = server.startProbe(() => clock.now());
@@ -193,6 +230,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
         delayMs = 0;
         continue;
       }
+      if (waits) slices?.failed(clock.now() - startedAt);
       if (waits && policy.strategy === 'auto' && isUnimplemented(error)) {
         server.markWaitUnsupported(clock.now());
         polls++;
@@ -226,14 +264,18 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       polls = 0;
       const elapsedMs = clock.now() - startedAt;
       const immediateMs = Math.min(IMMEDIATE_ANSWER_MS, sliceMs / 2);
+      const unchanged = previous !== undefined && sameAny(previous.metadata, operation.metadata);
       if (elapsedMs >= immediateMs) {
         // Held until progress or the server's own cap: the server long-polls as designed.
+        server.waitsAnsweredAtOnce = false;
+        slices?.held(sliceMs, elapsedMs, !unchanged);
         immediateAnswers = 0;
         delayMs = 0;
       } else {
         // Progress is the server working as designed; the same state again, at once, is a
         // server that ignores the timeout: after the first such answer, poll-schedule it.
-        immediateAnswers = previous !== undefined && sameAny(previous.metadata, operation.metadata) ? immediateAnswers + 1 : 0;
+        immediateAnswers = unchanged ? immediateAnswers + 1 : 0;
+        if (unchanged) server.waitsAnsweredAtOnce = true;
         delayMs = immediateAnswerDelay(Math.ceil(immediateMs - elapsedMs), immediateAnswers, policy, random);
       }
     } else if (wantsToWait(policy, server, clock.now())) {
@@ -241,9 +283,21 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     } else {
       polls++;
       delayMs = backoffDelay(polls, policy, random());
+      estimate = sampleProgress(options, estimate);
+      // Poll around the estimated finish instead of where the backoff happens to fall.
+      if (estimate !== undefined) delayMs = estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
     }
     previous = operation;
   }
+}
+
+/** Adds the latest state's progress to the run's estimate (made at the first one known). */
+function sampleProgress(options: PollLoopOptions, estimate: ProgressEstimate | undefined): ProgressEstimate | undefined {
+  const fraction = options.progress?.();
+  if (fraction === undefined) return estimate;
+  const next = estimate ?? new ProgressEstimate();
+  next.add(options.clock.now(), fraction);
+  return next;
 }
 
 /** Which RPC to send now, or `'await-probe'` to wait for another handle's probe first. */
@@ -254,9 +308,9 @@ function nextStep({ policy, server, clock }: PollLoopOptions, needInitialState: 
   return mode === 'poll' ? 'get' : mode;
 }
 
-/** The slice of the next WaitOperation. */
-function currentSliceMs(options: PollLoopOptions): number {
-  return options.waitSliceMs === undefined ? options.policy.waitSliceMs : options.waitSliceMs();
+/** The longest the next WaitOperation may hold, whatever the slice schedule says. */
+function sliceLimit(options: PollLoopOptions): number {
+  return options.sliceLimitMs === undefined ? Infinity : options.sliceLimitMs();
 }
 
 /**

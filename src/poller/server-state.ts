@@ -54,6 +54,13 @@ export class ServerState {
    * Before that, a wait fails as a single call would; afterwards outages are tolerated.
    */
   reached = false;
+  /**
+   * Whether this server was last seen answering a WaitOperation at once with an
+   * unchanged state (it ignores the timeout): loops then pace their first wait like a
+   * poll instead of sending it at once, so such a server costs what polling would. Any
+   * held wait clears it.
+   */
+  waitsAnsweredAtOnce = false;
   #wait: 'unknown' | 'supported' | 'unsupported' = 'unknown';
   /** When an `'unsupported'` finding expires (clock time). */
   #recheckAt = 0;

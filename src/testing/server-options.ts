@@ -8,7 +8,7 @@
  * @module
  */
 import * as grpc from '@grpc/grpc-js';
-import { TypeRegistry } from '../any/type-registry.js';
+import { PortableTypeRegistry } from '../any/portable-type-registry.js';
 import { InvalidArgumentError } from '../errors.js';
 import { HttpBindings } from '../http/http-rule.js';
 import { ProtoJsonCodec } from '../http/proto-json.js';
@@ -74,7 +74,7 @@ export interface ResolvedHttp {
 function resolveHttp(options: InMemoryOperationsServerOptions): ResolvedHttp | undefined {
   const { http = false, httpRules, types } = options;
   if (typeof http !== 'boolean') throw new InvalidArgumentError('options.http', http, 'a boolean');
-  if (types !== undefined && !(types instanceof TypeRegistry)) {
+  if (types !== undefined && !(types instanceof PortableTypeRegistry)) {
     throw new InvalidArgumentError('options.types', types, 'a TypeRegistry');
   }
   if (!http) {

@@ -74,7 +74,8 @@ export function startTimer(callback: () => void, ms: number, options: { unref?: 
       if (remainingMs > 0) arm();
       else callback();
     }, stepMs);
-    if (options.unref) timer.unref();
+    // Browsers' timers are numbers, with nothing to unref.
+    if (options.unref && typeof timer === 'object') timer.unref();
   };
   arm();
   return () => {

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import type { TypeRegistry } from '../any/type-registry.js';
+import type { PortableTypeRegistry as TypeRegistry } from '../any/portable-type-registry.js';
 import { Code } from '../code.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import { HttpBindings, type HttpRule } from '../http/http-rule.js';
-import { JsonMappingError, ProtoJsonCodec, excerpt } from '../http/proto-json.js';
+import { JsonMappingError, ProtoJsonCodec, excerpt, type JsonObject } from '../http/proto-json.js';
 import type {
   ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod, Status,
   WaitOperationRequest,
@@ -115,13 +115,13 @@ export class HttpOperationsTransport implements OperationsTransport {
   readonly #plaintext: boolean;
   readonly #refuseCredentialHeaders: boolean;
   readonly #maxReceiveBytes: number;
-  /** Aborted by close(): later calls are refused. */
-  readonly #closing = new AbortController();
   /**
-   * The requests in flight, which close() aborts. Not listeners on `#closing`: Node
-   * warns of a leak past 10 listeners on one signal, i.e. at 11 concurrent calls.
+   * The requests in flight, which close() aborts. A set rather than a shared signal that
+   * each request listens to: more than ten concurrent requests on one signal make Node
+   * print a MaxListenersExceededWarning, and node:events (setMaxListeners) is off limits here.
    */
   readonly #inFlight = new Set<AttemptSignal>();
+  #closed = false;
 
   /** @throws {@link InvalidArgumentError} for a malformed URL, rule or option. */
   constructor(options: HttpTransportOptions) {
@@ -205,9 +205,10 @@ export class HttpOperationsTransport implements OperationsTransport {
 
   /** Aborts the requests in flight (they reject with {@link ClientClosedError}); later calls are refused. */
   close(): Promise<void> {
-    if (!this.#closing.signal.aborted) {
-      this.#closing.abort(new ClientClosedError());
-      for (const attempt of this.#inFlight) attempt.abort(this.#closing.signal.reason);
+    if (!this.#closed) {
+      this.#closed = true;
+      const reason = new ClientClosedError();
+      for (const attempt of this.#inFlight) attempt.abort(reason);
     }
     return Promise.resolve();
   }
@@ -226,8 +227,8 @@ export class HttpOperationsTransport implements OperationsTransport {
       }
     }
     options.signal?.throwIfAborted();
-    if (this.#closing.signal.aborted) throw new ClientClosedError(method);
-    const bound = this.#bindings.bind(method, this.#codec.requestToJson(method, request as never));
+    if (this.#closed) throw new ClientClosedError(method);
+    const bound = this.#bindings.bind(method, requestJson(this.#codec, method, request));
     const query = new URLSearchParams(bound.query as [string, string][]).toString();
     const url = `${this.#baseUrl}${bound.path}${query === '' ? '' : `?${query}`}`;
     const headers = new Headers({ accept: 'application/json' });
@@ -239,7 +240,7 @@ export class HttpOperationsTransport implements OperationsTransport {
     const body = bound.body === undefined ? undefined : JSON.stringify(bound.body);
     if (body !== undefined) headers.set('content-type', 'application/json');
     options.signal?.throwIfAborted();
-    if (this.#closing.signal.aborted) throw new ClientClosedError(method);
+    if (this.#closed) throw new ClientClosedError(method);
 
     const attempt = new AttemptSignal(method, options.deadline, options.signal);
     this.#inFlight.add(attempt);
@@ -285,8 +286,8 @@ export class HttpOperationsTransport implements OperationsTransport {
       }
       throw error;
     } finally {
-      this.#inFlight.delete(attempt);
       attempt.dispose();
+      this.#inFlight.delete(attempt);
     }
   }
 
@@ -364,20 +365,19 @@ function errorText(error: unknown): string {
 
 /**
  * The signal of one request: aborted by the caller's signal (its reason), by close()
- * (ClientClosedError, through {@link AttemptSignal.abort}) or by the deadline
- * (DEADLINE_EXCEEDED). `reason()` tells a fetch failure caused by one of them from a
- * network failure.
+ * (ClientClosedError) or by the deadline (DEADLINE_EXCEEDED). `reason()` tells a fetch
+ * failure caused by one of them from a network failure.
  */
 class AttemptSignal {
   readonly #controller = new AbortController();
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #callSignal: AbortSignal | undefined;
+  readonly #sources: AbortSignal[];
   readonly #onAbort: (event: Event) => void;
 
   constructor(method: string, deadline: number, callSignal: AbortSignal | undefined) {
-    this.#callSignal = callSignal;
+    this.#sources = callSignal ? [callSignal] : [];
     this.#onAbort = (event) => this.abort((event.target as AbortSignal).reason);
-    callSignal?.addEventListener('abort', this.#onAbort, { once: true });
+    for (const source of this.#sources) source.addEventListener('abort', this.#onAbort, { once: true });
     const remainingMs = deadline - Date.now();
     if (remainingMs <= MAX_TIMER_MS) {
       this.#timer = setTimeout(() => this.abort(new RpcError(method, {
@@ -395,15 +395,15 @@ class AttemptSignal {
     return this.#controller.signal.aborted ? this.#controller.signal.reason : undefined;
   }
 
-  /** Aborts the request with `reason`, unless it was aborted already. */
+  /** Aborts the request with `reason` (the first reason wins). */
   abort(reason: unknown): void {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
-  /** Removes the listener and the timer: nothing outlives the request. */
+  /** Removes the listeners and the timer: nothing outlives the request. */
   dispose(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#callSignal?.removeEventListener('abort', this.#onAbort);
+    for (const source of this.#sources) source.removeEventListener('abort', this.#onAbort);
   }
 }
 
@@ -468,3 +468,28 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * The request's proto3 JSON form; a field the codec cannot write (a wrong type the
+ * shared checks let through, such as a string `timeoutMs`) is the caller's
+ * {@link InvalidArgumentError}, naming the field.
+ */
+function requestJson(codec: ProtoJsonCodec, method: OperationsMethod, request: object): JsonObject {
+  try {
+    return codec.requestToJson(method, request as never);
+  } catch (error) {
+    if (!(error instanceof JsonMappingError)) throw error;
+    const detail = error.message.slice(error.path.length + 2);
+    const expectation = /^expected (.*), got /s.exec(detail)?.[1] ?? `valid in the request's JSON form (${detail})`;
+    throw new InvalidArgumentError(error.path, valueAt(request, error.path), expectation);
+  }
+}
+
+/** The value at a dotted path such as `request.timeoutMs` (its first segment names `root`). */
+function valueAt(root: unknown, path: string): unknown {
+  let value = root;
+  for (const segment of path.split('.').slice(1)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}

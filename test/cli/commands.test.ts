@@ -18,7 +18,9 @@ import { InMemoryOperationsServer, type TimelineStep } from '../../src/testing.j
 import { CHILD_CONCURRENCY, childrenTimeoutMs } from '../helpers/children.js';
 import { closedPort } from '../helpers/network.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
-import { pool, REPO_ROOT, runChild, runInProcess, type CliResult, type Runner } from './harness.js';
+import {
+  expectOneErrorLine, pool, REPO_ROOT, runChild, runInProcess, stopWatchers, whenCalled, type CliResult, type Runner,
+} from './harness.js';
 
 type Mode = 'child process' | 'in process';
 
@@ -54,37 +56,6 @@ let certificate: Promise<TestCertificate> | undefined;
 const struct = (value: Record<string, unknown>): Any => wkt.pack('google.protobuf.Struct', value);
 const progress = (afterMs: number, percent: number): TimelineStep =>
   ({ afterMs, metadata: struct({ progressPercent: percent, state: 'RUNNING' }) });
-
-/** Stops the watchers of {@link whenCalled} still waiting when a suite ends. */
-const watchers = new Set<() => void>();
-
-/**
- * Resolves once the server received an RPC for `name`. No time limit: a CLI run may
- * wait long for a free slot on a loaded machine, and a timeline started on a guess
- * would run before it. The suite's `after` ends the watchers left (so none hangs).
- */
-function whenCalled(server: InMemoryOperationsServer, name: string): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      clearInterval(timer);
-      watchers.delete(stop);
-      resolve();
-    };
-    const timer = setInterval(() => {
-      if (server.calls.some((call) => call.name === name)) stop();
-    }, 10);
-    watchers.add(stop);
-  });
-}
-
-/** An error exit: exactly one `longrunning: ...` line on stderr, no stack trace. */
-function expectOneErrorLine(result: CliResult, pattern?: RegExp): void {
-  const lines = result.stderr.split('\n').filter((line) => line !== '');
-  expect(lines, result.stderr).to.have.length(1);
-  expect(lines[0]).to.match(/^longrunning: \S/);
-  expect(result.stderr).not.to.match(/^\s+at /m);
-  if (pattern) expect(lines[0]).to.match(pattern);
-}
 
 function json<T = any>(result: CliResult): T {
   return JSON.parse(result.stdout) as T;
@@ -739,7 +710,8 @@ const usage = (title: string, args: (ctx: Context) => string[], pattern: RegExp,
 });
 
 usage('unknown command', ({ base }) => [...base, 'frobnicate'], /^longrunning: unknown command 'frobnicate'/);
-usage('missing --address', () => ['--insecure', 'get', 'operations/x'], /^longrunning: missing --address host:port \(or set LONGRUNNING_ADDRESS\)$/);
+usage('missing --address', () => ['--insecure', 'get', 'operations/x'],
+  /^longrunning: missing --address host:port or --base-url URL \(or set LONGRUNNING_ADDRESS or LONGRUNNING_BASE_URL\)$/);
 usage('bad --timeout', ({ base }) => [...base, 'wait', 'operations/x', '--timeout', '5parsecs'],
   /'--timeout <duration>' argument '5parsecs' is invalid. Expected a duration such as 500ms, 30s, 5m/);
 usage('bad --page-size', ({ base }) => [...base, 'list', '--page-size', 'ten'],
@@ -802,8 +774,8 @@ add({
   start: ({ cli }) => Promise.all([cli(['--help']), cli(['watch', '--help'])]),
   check: ([main, watch]: CliResult[]) => {
     expect(main.code).to.equal(0);
-    for (const word of ['get', 'list', 'wait', 'watch', 'cancel', 'delete', 'demo', '--address', '--insecure', '--proto',
-      '--include', '--json', '--timeout', '--debug', 'LONGRUNNING_ADDRESS']) {
+    for (const word of ['get', 'list', 'wait', 'watch', 'cancel', 'delete', 'demo', '--address', '--base-url', '--http-rules',
+      '--insecure', '--proto', '--include', '--json', '--timeout', '--debug', 'LONGRUNNING_ADDRESS', 'LONGRUNNING_BASE_URL']) {
       expect(main.stdout).to.include(word);
     }
     expect(main.stdout).to.include('Exit codes:');
@@ -842,7 +814,7 @@ add({
   }),
   check: ({ help, refused }: { help: CliResult; refused: CliResult }) => {
     expect(help.code).to.equal(0);
-    for (const flag of ['--address', '--insecure', '--ca', '--header', '--proto', '--include', '--timeout']) {
+    for (const flag of ['--address', '--base-url', '--insecure', '--ca', '--http-rules', '--header', '--proto', '--include', '--timeout']) {
       expect(help.stdout, `demo --help offers ${flag}`).not.to.match(new RegExp(`^\\s+${flag}\\b`, 'm'));
     }
     expect(help.stdout).to.match(/^\s+--json\b/m);
@@ -944,7 +916,7 @@ for (const mode of ['child process', 'in process'] as const) {
     });
 
     after(async () => {
-      for (const stop of [...watchers]) stop();
+      stopWatchers();
       await Promise.all(started);
       await server?.stop();
       await tls?.stop();

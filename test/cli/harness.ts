@@ -5,11 +5,13 @@
  * - in process through `run(argv, io)`: fast, and it counts for coverage (children do
  *   not report coverage).
  */
+import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/run.js';
+import type { InMemoryOperationsServer } from '../../src/testing.js';
 import { CHILD_DEADLINE_MS } from '../helpers/children.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,6 +46,7 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
   // parent's); Node re-adds NODE_V8_COVERAGE unless the key is present, so it is ''.
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_V8_COVERAGE: '', METADATA_SERVER_DETECTION: 'none' };
   delete env.LONGRUNNING_ADDRESS;
+  delete env.LONGRUNNING_BASE_URL;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -140,4 +143,40 @@ export function pool(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
     });
     next();
   });
+}
+
+/** The watchers of {@link whenCalled} still waiting; {@link stopWatchers} ends them. */
+const watchers = new Set<() => void>();
+
+/**
+ * Resolves once the server received an RPC for `name`. No time limit: a CLI run may
+ * wait long for a free slot on a loaded machine, and a timeline started on a guess
+ * would run before it. A suite's `after` calls {@link stopWatchers} (so none hangs).
+ */
+export function whenCalled(server: InMemoryOperationsServer, name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      clearInterval(timer);
+      watchers.delete(stop);
+      resolve();
+    };
+    const timer = setInterval(() => {
+      if (server.calls.some((call) => call.name === name)) stop();
+    }, 10);
+    watchers.add(stop);
+  });
+}
+
+/** Ends the watchers of {@link whenCalled} still waiting (resolving them). */
+export function stopWatchers(): void {
+  for (const stop of [...watchers]) stop();
+}
+
+/** An error exit: exactly one `longrunning: ...` line on stderr, no stack trace. */
+export function expectOneErrorLine(result: CliResult, pattern?: RegExp): void {
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  expect(lines, result.stderr).to.have.length(1);
+  expect(lines[0]).to.match(/^longrunning: \S/);
+  expect(result.stderr).not.to.match(/^\s+at /m);
+  if (pattern) expect(lines[0]).to.match(pattern);
 }

@@ -1,6 +1,6 @@
 /**
  * Unit tests of how the CLI shows operations: lenient Any decoding (known types decoded,
- * unknown ones kept as type URL + base64), expected types enforced, JSON-safe values,
+ * unknown ones kept as type URL + base64, or as their JSON form over HTTP/JSON), expected types enforced, JSON-safe values,
  * human lines.
  */
 import { expect } from 'chai';
@@ -34,6 +34,21 @@ describe('cli/render', () => {
     const json = new AnyDecoder(types).json(response) as { typeUrl: string; value: Record<string, unknown> };
     expect(json.typeUrl).to.equal('type.googleapis.com/example.v1.ExportResponse');
     expect(json.value).to.include({ destination: 'gs://b/x', totalBytes: '7' });
+  });
+
+  it('shows an unknown type that came over HTTP/JSON as the server\'s JSON, with the progress it reports', () => {
+    const json = { progressPercent: 40, state: 'COPYING', cursor: 'AQI=' };
+    const metadata = { typeUrl: 'type.googleapis.com/example.v1.ExportMetadata', value: new Uint8Array(), json };
+    const lenient = new AnyDecoder();
+    expect(lenient.json(metadata)).to.deep.equal({ typeUrl: metadata.typeUrl, json });
+    expect(lenient.anyLine(metadata)).to.equal('example.v1.ExportMetadata (unknown type, as the server\'s JSON; load its .proto ' +
+      'with --proto) {"progressPercent":40,"state":"COPYING","cursor":"AQI="}');
+    expect(progressText(lenient.decode(metadata, 'metadata'))).to.equal('40% COPYING');
+    // Without progress fields, the type name as for bytes.
+    expect(progressText(lenient.decode({ ...metadata, json: { cursor: 'AQI=' } }, 'metadata'))).to.equal('example.v1.ExportMetadata');
+    // A registry that knows the type decodes it, whatever the JSON form says.
+    const known = types.pack('example.v1.ExportMetadata', { state: 'FINISHING' });
+    expect(new AnyDecoder(types).json({ ...known, json })).to.have.property('value');
   });
 
   it('keeps an Any whose type URL names no type as bytes, unless a type is expected', () => {

@@ -11,12 +11,17 @@
  *   any machine, however loaded), the client NOT closed: the SDK's timer keeps the process alive while it
  *   waits (a script must not exit mid-wait), and once the promise settles and the server
  *   stops nothing keeps it alive (printing `settled: true`).
+ *
+ * The second argument is the client's transport, `grpc` (the default) or `http`.
  */
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+import { connectionTo } from './server-and-client.js';
 
 const scenario = process.argv[2];
 if (scenario !== 'abort' && scenario !== 'waits') throw new Error(`unknown scenario ${String(scenario)}`);
+const transport = process.argv[3] ?? 'grpc';
+if (transport !== 'grpc' && transport !== 'http') throw new Error(`unknown transport ${transport}`);
 
 /** Waits until `predicate` holds, polling with a short (cleared) timer. */
 async function until(predicate: () => boolean): Promise<void> {
@@ -27,8 +32,8 @@ async function until(predicate: () => boolean): Promise<void> {
   }
 }
 
-const server = await InMemoryOperationsServer.start();
-const client = new OperationsClient({ address: server.address, insecure: true });
+const server = await InMemoryOperationsServer.start({ http: transport === 'http' });
+const client = new OperationsClient(connectionTo(server, transport));
 const name = server.createOperation();
 const op = client.operation(name, { polling: { strategy: 'poll', initialDelayMs: 60_000, maxDelayMs: 60_000 } });
 void op; // used by the abort scenario

@@ -1,14 +1,24 @@
 /**
- * OperationsClient over real loopback gRPC against the embedded server: every RPC,
- * every CallOptions field, the retry / deadline / abort paths, pagination, close().
+ * OperationsClient over real loopback gRPC and HTTP/JSON against the embedded server:
+ * every RPC, every CallOptions field, the retry / deadline / abort paths, pagination,
+ * close(). The suite runs once per client transport; the Anys it carries are of types
+ * both ends know, so they travel as bytes over gRPC and as JSON over HTTP alike.
  */
 import { expect } from 'chai';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TypeRegistry } from '../../src/any/type-registry.js';
 import type { OperationsClient } from '../../src/client/operations-client.js';
-import { ClientClosedError, InvalidArgumentError, PaginationError, RpcError } from '../../src/errors.js';
+import { ClientClosedError, InvalidArgumentError, PaginationError, RpcError, TypeMismatchError } from '../../src/errors.js';
 import type { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import { encodeRetryInfo } from '../../src/any/rpc-status.js';
 import type { Any, Operation } from '../../src/types.js';
-import { startServerAndClient, withServerAndClient, type ServerAndClientOptions } from '../helpers/server-and-client.js';
+import {
+  TRANSPORTS, startServerAndClient, withServerAndClient, type ServerAndClientOptions,
+} from '../helpers/server-and-client.js';
+import { thrown } from '../helpers/thrown.js';
+
+const PROTOS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'protos');
 
 const NOT_FOUND = 5;
 const UNAVAILABLE = 14;
@@ -16,10 +26,11 @@ const DEADLINE_EXCEEDED = 4;
 const PERMISSION_DENIED = 7;
 const INVALID_ARGUMENT = 3;
 
-const any = (typeName: string, ...values: number[]): Any => ({
-  typeUrl: `type.googleapis.com/${typeName}`,
-  value: new Uint8Array(values),
-});
+const wkt = TypeRegistry.empty();
+/** Progress and results as well-known types: both transports carry them (JSON needs the type). */
+const progress = (percent: number): Any => wkt.pack('google.protobuf.Int32Value', { value: percent });
+const result = (n: number): Any => wkt.pack('google.protobuf.Int64Value', { value: n });
+const errorInfo = (reason: string): Any => wkt.pack('google.rpc.ErrorInfo', { reason, domain: 'example.com' });
 
 /** Waits (in real time) until `predicate` holds; the limit is a hang guard, not a speed check. */
 async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -36,33 +47,33 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-describe('OperationsClient over gRPC (integration)', function () {
+for (const transport of TRANSPORTS) describe(`OperationsClient (integration, ${transport})`, function () {
   this.timeout(15_000);
   let server: InMemoryOperationsServer;
   let client: OperationsClient;
   let stop: () => Promise<void>;
 
-  beforeEach(async () => ({ server, client, stop } = await startServerAndClient({ client: { retry: { initialDelayMs: 5, maxDelayMs: 20 } } })));
+  beforeEach(async () => ({ server, client, stop } = await startServerAndClient({ transport, client: { retry: { initialDelayMs: 5, maxDelayMs: 20 } } })));
   afterEach(() => stop());
 
   const callsOf = (method: string) => server.calls.filter((c) => c.method === method);
 
   describe('the five RPCs', () => {
     it('GetOperation returns the plain camelCase shape with Uint8Array values', async () => {
-      const name = server.createOperation({ metadata: any('pkg.Progress', 1, 2) });
+      const name = server.createOperation({ metadata: progress(12) });
       const op = await client.getOperation({ name });
-      expect(op).to.deep.equal({ name, done: false, metadata: any('pkg.Progress', 1, 2) });
+      expect(op).to.deep.equal({ name, done: false, metadata: progress(12) });
       expect(Object.getPrototypeOf(op.metadata!.value)).to.equal(Uint8Array.prototype);
 
-      server.complete(name, any('pkg.Result', 9));
-      expect(await client.getOperation({ name })).to.deep.include({ done: true, response: any('pkg.Result', 9) });
+      server.complete(name, result(9));
+      expect(await client.getOperation({ name })).to.deep.include({ done: true, response: result(9) });
     });
 
     it('GetOperation of a failed operation keeps the status details; done without result has neither', async () => {
       const failed = server.createOperation();
-      server.fail(failed, { code: 9, message: 'quota', details: [any('google.rpc.ErrorInfo', 1)] });
+      server.fail(failed, { code: 9, message: 'quota', details: [errorInfo('QUOTA')] });
       const op = await client.getOperation({ name: failed });
-      expect(op.error).to.deep.equal({ code: 9, message: 'quota', details: [any('google.rpc.ErrorInfo', 1)] });
+      expect(op.error).to.deep.equal({ code: 9, message: 'quota', details: [errorInfo('QUOTA')] });
       expect(op).to.not.have.property('response');
 
       const empty = server.createOperation();
@@ -99,7 +110,7 @@ describe('OperationsClient over gRPC (integration)', function () {
       // A wait far longer than this test may take: only the completion can end it in time.
       const waiting = client.waitOperation({ name, timeoutMs: 60_000 });
       await until(() => server.pendingWaits === 1);
-      server.complete(name, any('pkg.Result'));
+      server.complete(name, result(1));
       const op = await waiting;
       expect(op.done).to.equal(true);
       expect(Date.now() - started).to.be.below(30_000);
@@ -112,7 +123,7 @@ describe('OperationsClient over gRPC (integration)', function () {
     });
 
     it('WaitOperation on a server without it is RpcError UNIMPLEMENTED, not retried', async () => {
-      await withServerAndClient({ server: { waitOperation: false } }, async ({ server: bare, client: bareClient }) => {
+      await withServerAndClient({ transport, server: { waitOperation: false } }, async ({ server: bare, client: bareClient }) => {
         const name = bare.createOperation();
         const error = await bareClient.waitOperation({ name, timeoutMs: 100 }).catch((e: unknown) => e);
         expect(error).to.be.instanceOf(RpcError).with.property('code', 12);
@@ -210,7 +221,7 @@ describe('OperationsClient over gRPC (integration)', function () {
 
     it('a permanent failure is RpcError at once with code, method and decoded details', async () => {
       const name = server.createOperation();
-      const detail = any('google.rpc.ErrorInfo', 1, 2, 3);
+      const detail = errorInfo('DENIED');
       server.failNext('GetOperation', { code: PERMISSION_DENIED, message: 'no', details: [detail] }, 1);
       const error = await client.getOperation({ name }).catch((e: unknown) => e) as RpcError;
       expect(error).to.be.instanceOf(RpcError);
@@ -291,7 +302,7 @@ describe('OperationsClient over gRPC (integration)', function () {
     });
 
     it('surfaces unreachable collections with returnPartialSuccess', async () => {
-      const zoneBDown: ServerAndClientOptions = { server: { unreachable: ['operations/zone-b'] }, client: { retry: false } };
+      const zoneBDown: ServerAndClientOptions = { transport, server: { unreachable: ['operations/zone-b'] }, client: { retry: false } };
       await withServerAndClient(zoneBDown, async ({ server: partial, client: partialClient }) => {
         partial.createOperation();
         const [page] = await collect(partialClient.listOperationsAsync({ name: 'operations', returnPartialSuccess: true }).byPage());
@@ -315,7 +326,7 @@ describe('OperationsClient over gRPC (integration)', function () {
     });
 
     it('queues overlapping next() calls: seven at once over two pages of three give the six operations in order, then done', async () => {
-      await withServerAndClient({ server: { defaultPageSize: 3 }, client: { retry: false } }, async ({ server: paged, client: pagedClient }) => {
+      await withServerAndClient({ transport, server: { defaultPageSize: 3 }, client: { retry: false } }, async ({ server: paged, client: pagedClient }) => {
         const names = Array.from({ length: 6 }, () => paged.createOperation());
         const iterator = pagedClient.listOperationsAsync({ name: 'operations' })[Symbol.asyncIterator]();
         const results = await Promise.all(Array.from({ length: 7 }, () => iterator.next()));
@@ -359,8 +370,55 @@ describe('OperationsClient over gRPC (integration)', function () {
 
   it('keeps results per operation with many concurrent calls on one channel', async () => {
     const names = Array.from({ length: 200 }, () => server.createOperation());
-    names.forEach((name, i) => server.complete(name, any('pkg.Result', i % 256)));
+    names.forEach((name, i) => server.complete(name, result(i)));
     const ops: Operation[] = await Promise.all(names.map((name) => client.getOperation({ name })));
-    ops.forEach((op, i) => expect(op.response).to.deep.equal(any('pkg.Result', i % 256)));
+    ops.forEach((op, i) => expect(op.response).to.deep.equal(result(i)));
+  });
+
+  describe('an Any of a type the client does not know', () => {
+    let example: TypeRegistry;
+    before(async () => {
+      example = await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], { includeDirs: [PROTOS] });
+    });
+
+    it('does not break get, list or wait; unpacking it is a TypeMismatchError naming the type', async () => {
+      // The server knows the types (HTTP/JSON needs them to render the Anys); the default client does not.
+      const known: ServerAndClientOptions = { transport, server: { http: true, types: example }, client: { retry: false } };
+      await withServerAndClient(known, async ({ server: typed, client: plain }) => {
+        const metadata = example.pack('example.v1.ExportMetadata', { state: 'RUNNING', processedBytes: '1024' });
+        const response = example.pack('example.v1.ExportResponse', { destination: 'gs://bucket/out' });
+        const name = typed.createOperation({ metadata });
+        const running = await plain.getOperation({ name });
+        const [listed] = (await plain.listOperations({ name: 'operations' })).operations;
+        const waiting = plain.waitOperation({ name, timeoutMs: 60_000 });
+        await until(() => typed.pendingWaits === 1);
+        typed.complete(name, response);
+        const done = await waiting;
+
+        const expectUnknown = (actual: Any | undefined, packed: Any, json: Record<string, unknown>) => {
+          if (transport === 'grpc') {
+            // The bytes arrive as the server holds them.
+            expect(actual).to.deep.equal(packed);
+          } else {
+            // Over JSON the client cannot rebuild the bytes of a type it does not know: it keeps the JSON form.
+            expect(actual).to.deep.equal({ typeUrl: packed.typeUrl, value: new Uint8Array(0), json });
+          }
+          const error = thrown(() => wkt.unpack(actual!)) as TypeMismatchError;
+          expect(error).to.be.instanceOf(TypeMismatchError).with.property('typeUrl', packed.typeUrl);
+          expect(error.message).to.include(packed.typeUrl.slice(packed.typeUrl.lastIndexOf('/') + 1));
+        };
+        const metadataJson = { state: 'RUNNING', processedBytes: '1024' };
+        expect(running).to.deep.include({ name, done: false });
+        expectUnknown(running.metadata, metadata, metadataJson);
+        expect(listed?.name).to.equal(name);
+        expectUnknown(listed?.metadata, metadata, metadataJson);
+        expect(done).to.deep.include({ name, done: true });
+        expectUnknown(done.metadata, metadata, metadataJson);
+        expectUnknown(done.response, response, { destination: 'gs://bucket/out' });
+        // With the type registered the same Any unpacks (over gRPC: the intact bytes).
+        if (transport === 'grpc') expect(example.unpack(done.response!)).to.deep.include({ destination: 'gs://bucket/out' });
+      });
+    });
   });
 });
+

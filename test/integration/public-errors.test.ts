@@ -19,7 +19,7 @@ import { isObservable } from 'rxjs';
 import * as api from '../../src/index.js';
 import * as testing from '../../src/testing.js';
 import {
-  GrpcOperationsTransport, LongRunningError, OperationsClient, TypeRegistry, codeName, typeNameOf,
+  GrpcOperationsTransport, HttpOperationsTransport, LongRunningError, OperationsClient, TypeRegistry, codeName, typeNameOf,
   type LongRunningOperation, type Operation,
 } from '../../src/index.js';
 import { InMemoryOperationsServer, seededRandom } from '../../src/testing.js';
@@ -36,6 +36,8 @@ interface Env {
   /** The client for this scenario: healthy, unreachable, closed, or of the failing server. */
   readonly client: OperationsClient;
   readonly transport: GrpcOperationsTransport;
+  /** An HTTP/JSON transport to the same server (or the same dead port). */
+  readonly httpTransport: HttpOperationsTransport;
   /** An operation name: running on the healthy server, unknown elsewhere. */
   readonly name: string;
   /** A handle of `client` on `name`, whose waits are bounded. */
@@ -75,6 +77,16 @@ const MEMBERS: Record<string, Member> = {
   'GrpcOperationsTransport#deleteOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.transport.deleteOperation(...(a as [never, never])) },
   'GrpcOperationsTransport#waitOperation': { rpc: true, valid: (e) => [{ name: e.name, timeoutMs: 20 }, e.transportOptions()], call: (e, a) => e.transport.waitOperation(...(a as [never, never])) },
   'GrpcOperationsTransport#close': { valid: () => [], call: (e) => e.transport.close() },
+  'new HttpOperationsTransport': { valid: (e) => [{ baseUrl: e.server.httpUrl, insecure: true }], call: (_e, a) => new HttpOperationsTransport(...(a as [never])) },
+  'HttpOperationsTransport#baseUrl': { valid: () => [], call: (e) => e.httpTransport.baseUrl },
+  'HttpOperationsTransport#plaintext': { valid: () => [], call: (e) => e.httpTransport.plaintext },
+  'HttpOperationsTransport#canWait': { valid: () => [], call: (e) => e.httpTransport.canWait },
+  'HttpOperationsTransport#getOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.httpTransport.getOperation(...(a as [never, never])) },
+  'HttpOperationsTransport#listOperations': { rpc: true, valid: (e) => [{ name: 'operations' }, e.transportOptions()], call: (e, a) => e.httpTransport.listOperations(...(a as [never, never])) },
+  'HttpOperationsTransport#cancelOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.httpTransport.cancelOperation(...(a as [never, never])) },
+  'HttpOperationsTransport#deleteOperation': { rpc: true, valid: (e) => [{ name: e.name }, e.transportOptions()], call: (e, a) => e.httpTransport.deleteOperation(...(a as [never, never])) },
+  'HttpOperationsTransport#waitOperation': { rpc: true, valid: (e) => [{ name: e.name, timeoutMs: 20 }, e.transportOptions()], call: (e, a) => e.httpTransport.waitOperation(...(a as [never, never])) },
+  'HttpOperationsTransport#close': { valid: () => [], call: (e) => e.httpTransport.close() },
 
   // --- client ---------------------------------------------------------------------------------
   'new OperationsClient': { valid: (e) => [{ address: e.server.address, insecure: true }], call: (_e, a) => new OperationsClient(...(a as [never])) },
@@ -105,6 +117,7 @@ const MEMBERS: Record<string, Member> = {
   'new TypeRegistry': { valid: () => [undefined], call: (_e, a) => new TypeRegistry(...(a as [never])) },
   'TypeRegistry.empty': { valid: () => [], call: () => TypeRegistry.empty() },
   'TypeRegistry.fromRoot': { valid: () => [new protobuf.Root()], call: (_e, a) => TypeRegistry.fromRoot(...(a as [never])) },
+  'TypeRegistry.fromJSON': { valid: () => [{ nested: { x: { nested: { M: { fields: { a: { type: 'int32', id: 1 } } } } } } }], call: (_e, a) => TypeRegistry.fromJSON(...(a as [never])) },
   'TypeRegistry.fromProtoFiles': { valid: () => [['google/rpc/status.proto'], { includeDirs: [] }], call: (_e, a) => TypeRegistry.fromProtoFiles(...(a as [never, never])) },
   'TypeRegistry#has': { valid: () => ['google.rpc.Status'], call: (_e, a) => TypeRegistry.empty().has(...(a as [never])) },
   'TypeRegistry#unpack': { valid: () => [TypeRegistry.empty().pack('google.protobuf.Struct', {}), 'google.protobuf.Struct'], call: (_e, a) => TypeRegistry.empty().unpack(...(a as [never, never])) },
@@ -153,6 +166,21 @@ const NOT_CALLED = new Map<string, string>([
 const isClass = (value: unknown): value is abstract new (...args: never[]) => unknown =>
   typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
 
+const EXPORTED: ReadonlySet<unknown> = new Set([...Object.values(api), ...Object.values(testing)]);
+
+/**
+ * A class and the bases it inherits public members from that no barrel exports: the
+ * cores the Node and browser entries share (OperationsClientCore, PortableTypeRegistry).
+ * An exported base (an error class's parent) has its own rows.
+ */
+function ownAndSharedClasses(value: abstract new (...args: never[]) => unknown): Array<abstract new (...args: never[]) => unknown> {
+  const classes = [value];
+  for (let base: unknown = Object.getPrototypeOf(value); isClass(base) && !EXPORTED.has(base); base = Object.getPrototypeOf(base)) {
+    classes.push(base);
+  }
+  return classes;
+}
+
 /** The public surface as the barrels export it, plus instance fields seen on live instances. */
 function publicSurface(instances: ReadonlyMap<string, object>): string[] {
   const surface: string[] = [];
@@ -163,11 +191,13 @@ function publicSurface(instances: ReadonlyMap<string, object>): string[] {
       continue;
     }
     surface.push(`new ${exportName}`);
-    for (const key of Object.getOwnPropertyNames(value)) {
-      if (!['length', 'name', 'prototype'].includes(key)) surface.push(`${exportName}.${key}`);
-    }
-    for (const key of Object.getOwnPropertyNames(value.prototype)) {
-      if (key !== 'constructor') surface.push(`${exportName}#${key}`);
+    for (const cls of ownAndSharedClasses(value)) {
+      for (const key of Object.getOwnPropertyNames(cls)) {
+        if (!['length', 'name', 'prototype'].includes(key)) surface.push(`${exportName}.${key}`);
+      }
+      for (const key of Object.getOwnPropertyNames(cls.prototype)) {
+        if (key !== 'constructor') surface.push(`${exportName}#${key}`);
+      }
     }
     const instance = instances.get(exportName);
     if (instance !== undefined) {
@@ -189,7 +219,7 @@ async function outcomeOf(run: () => unknown, closables: Array<{ close?: () => un
   const drive = async (): Promise<unknown> => {
     const value = run();
     const result = value instanceof Promise ? await value : value;
-    if (result instanceof OperationsClient || result instanceof GrpcOperationsTransport || result instanceof InMemoryOperationsServer) {
+    if (result instanceof OperationsClient || result instanceof GrpcOperationsTransport || result instanceof HttpOperationsTransport || result instanceof InMemoryOperationsServer) {
       closables.push(result);
     }
     if (isObservable(result)) {
@@ -225,12 +255,6 @@ const describeArg = (value: unknown): string => {
 
 describe('typed errors from every public entry point (integration)', function () {
   this.timeout(300_000);
-  let deadPort: number;
-
-  before(async () => {
-    deadPort = await closedPort();
-  });
-
   it('MEMBERS covers the whole public surface of both entry points, and nothing else', async () => {
     await withServerAndClient({}, async ({ server, client }) => {
       const instances = new Map<string, object>([
@@ -239,8 +263,10 @@ describe('typed errors from every public entry point (integration)', function ()
         ['OperationsClient', client],
         ['TypeRegistry', TypeRegistry.empty()],
         ['GrpcOperationsTransport', new GrpcOperationsTransport({ address: server.address, insecure: true })],
+        ['HttpOperationsTransport', new HttpOperationsTransport({ baseUrl: 'http://127.0.0.1:1', insecure: true })],
       ]);
       await (instances.get('GrpcOperationsTransport') as GrpcOperationsTransport).close();
+      await (instances.get('HttpOperationsTransport') as HttpOperationsTransport).close();
       const surface = publicSurface(instances).filter((member) => !NOT_CALLED.has(member));
       const covered = Object.keys(MEMBERS).filter((member) => !member.includes('()'));
       expect(surface.filter((member) => !covered.includes(member)), 'public members this test does not call: add them to MEMBERS').to.deep.equal([]);
@@ -252,26 +278,31 @@ describe('typed errors from every public entry point (integration)', function ()
   async function probe(memberName: string, scenario: Scenario, argLists: (env: Env) => unknown[][]): Promise<Finding[]> {
     const member = MEMBERS[memberName];
     const findings: Finding[] = [];
-    const server = await InMemoryOperationsServer.start();
-    const failing = scenario === 'server errors' ? await InMemoryOperationsServer.start() : undefined;
+    const server = await InMemoryOperationsServer.start({ http: true });
+    const failing = scenario === 'server errors' ? await InMemoryOperationsServer.start({ http: true }) : undefined;
     if (failing) {
       for (const method of ['GetOperation', 'ListOperations', 'CancelOperation', 'DeleteOperation', 'WaitOperation'] as const) {
         failing.override(method, () => ({ status: { code: 7, message: 'permission denied by the test server' } }));
       }
     }
+    // A port closed just now, per probe: one taken at the start of the run may be a live
+    // server's by the time the probe runs (the kernel hands freed ports out again).
+    const deadPort = scenario === 'unreachable' ? await closedPort() : 0;
     const address = scenario === 'unreachable' ? `127.0.0.1:${deadPort}` : (failing ?? server).address;
+    const baseUrl = scenario === 'unreachable' ? `http://127.0.0.1:${deadPort}` : (failing ?? server).httpUrl!;
     const controller = new AbortController();
     const abortReason = new Error('the caller aborted');
     controller.abort(abortReason);
     const closables: Array<{ close?: () => unknown; stop?: () => unknown }> = [];
     try {
-      const count = argLists(makeEnv(server, address, scenario, controller.signal, abortReason, closables)).length;
+      const count = argLists(makeEnv(server, address, baseUrl, scenario, controller.signal, abortReason, closables)).length;
       for (let index = 0; index < count; index++) {
         // A fresh client per call: one call's close() or handle state must not decide the next.
-        const env = makeEnv(server, address, scenario, controller.signal, abortReason, closables);
+        const env = makeEnv(server, address, baseUrl, scenario, controller.signal, abortReason, closables);
         const args = argLists(env)[index];
         if (scenario === 'closed') await env.client.close();
         if (scenario === 'closed') await env.transport.close();
+        if (scenario === 'closed') await env.httpTransport.close();
         const outcome = await outcomeOf(() => member.call(env, args), closables);
         if (outcome === undefined) {
           // Unreachable, aborted, closed or failing: an RPC member cannot succeed.
@@ -299,20 +330,25 @@ describe('typed errors from every public entry point (integration)', function ()
   }
 
   function makeEnv(
-    server: InMemoryOperationsServer, address: string, scenario: Scenario, signal: AbortSignal, abortReason: unknown,
+    server: InMemoryOperationsServer, address: string, baseUrl: string, scenario: Scenario, signal: AbortSignal, abortReason: unknown,
     closables: Array<{ close?: () => unknown }>,
   ): Env {
     const healthy = scenario === 'bad input';
     const client = new OperationsClient({ address, insecure: true, timeoutMs: 3_000, retry: { initialDelayMs: 10, maxDelayMs: 50 } });
     const transport = new GrpcOperationsTransport({ address, insecure: true });
-    closables.push(client, transport);
+    // The embedded server's WaitOperation binding, so waitOperation reaches it.
+    const httpTransport = new HttpOperationsTransport({
+      baseUrl, insecure: true,
+      httpRules: [{ selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=operations/**}:wait', body: '*' }],
+    });
+    closables.push(client, transport, httpTransport);
     const name = healthy ? server.createOperation() : 'operations/unknown';
     // Bad input: a done handle (no wait can hang); elsewhere a running one with bounded waits.
     const given: Operation = { name: 'operations/given', done: true, response: TypeRegistry.empty().pack('google.protobuf.Struct', {}) };
     const handle = healthy ? client.operation(given) : client.operation(name, { polling: { totalTimeoutMs: 1_000, initialDelayMs: 50 } });
     const options = scenario === 'aborted' ? { signal } : {};
     return {
-      scenario, server, client, transport, name, handle, options, abortReason,
+      scenario, server, client, transport, httpTransport, name, handle, options, abortReason,
       transportOptions: () => ({ deadline: Date.now() + 3_000, ...options }),
     };
   }

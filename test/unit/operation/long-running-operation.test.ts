@@ -349,6 +349,59 @@ describe('LongRunningOperation (unit, fake transport and clock)', () => {
     expect(transport.calls.map((c) => c.method)).to.deep.equal(['getOperation', 'cancelOperation', 'deleteOperation']);
   });
 
+  describe('progress-aware polling', () => {
+    /** An operation whose Struct metadata reports `progressPercent` linearly over `durationMs`, then is done. */
+    function linear(durationMs: number): void {
+      transport.on('getOperation', () => {
+        const now = Date.now();
+        return now >= durationMs
+          ? { name: 'operations/a', done: true, response: struct({ rows: 1 }) }
+          : { name: 'operations/a', done: false, metadata: struct({ progressPercent: Math.floor((100 * now) / durationMs) }) };
+      });
+    }
+    const doneSeenAt = () => gets().at(-1)!.options.deadline - 60_000;
+
+    it('detects progressPercent and polls around the estimated finish: fewer RPCs and less lag than the plain schedule', async () => {
+      linear(60_000);
+      const result = client.operation('operations/a').promise();
+      await clock.tickAsync(200_000);
+      expect(await result).to.deep.equal({ rows: 1 });
+      const aware = { rpcs: gets().length, lag: doneSeenAt() - 60_000 };
+      // Plain: 0, 220, 594, ..., 36,956, 63,045 (11 RPCs, 3 s late).
+      expect(aware.rpcs).to.be.at.most(8);
+      expect(aware.lag).to.be.at.least(0).and.at.most(0.05 * 60_000);
+    });
+
+    it('a progress function that never knows (or throws) leaves the plain schedule; its value is used when it knows', async () => {
+      linear(60_000);
+      const plain = client.operation('operations/a', { polling: { progress: () => undefined } }).promise();
+      await clock.tickAsync(200_000);
+      await plain;
+      expect(gets()).to.have.length(11);
+      expect(doneSeenAt()).to.equal(63_045);
+      transport.calls.length = 0;
+      clock.setSystemTime(0);
+      const throwing = client.operation('operations/a', { polling: { progress: () => { throw new Error('bug'); } } }).promise();
+      await clock.tickAsync(200_000);
+      await throwing;
+      expect(gets(), 'a throwing function is "unknown", never a failed wait').to.have.length(11);
+      transport.calls.length = 0;
+      clock.setSystemTime(0);
+      const own = client.operation<unknown, { progressPercent: number }>('operations/a', {
+        polling: { progress: (m: { progressPercent: number }) => m.progressPercent / 100 },
+      }).promise();
+      await clock.tickAsync(200_000);
+      await own;
+      expect(gets().length).to.be.at.most(8);
+    });
+
+    it('progress is validated, and left out of resume tokens (a function is not JSON)', () => {
+      expect(() => client.operation('a', { polling: { progress: 3 as never } })).to.throw(InvalidArgumentError, 'options.polling.progress');
+      const op = client.operation('operations/a', { polling: { progress: () => 0.5, jitter: 0 } });
+      expect(op.toJSON()).to.deep.equal({ version: 1, name: 'operations/a', polling: { jitter: 0 } });
+    });
+  });
+
   it('resume(toJSON()) rebuilds an equivalent handle; bad tokens and options are typed errors', () => {
     const op = client.operation('operations/a', { responseType: 'google.protobuf.Struct', polling: { totalTimeoutMs: 5 } });
     const token = JSON.parse(JSON.stringify(op)) as unknown;

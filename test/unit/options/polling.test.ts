@@ -26,6 +26,7 @@ describe('resolvePolling', () => {
     jitter: 0.5,
     totalTimeoutMs: 90_000,
     waitSliceMs: 4_000,
+    maxWaitSliceMs: 40_000,
     progressIntervalMs: 1_000,
     maxOutageMs: 30_000,
   };
@@ -38,10 +39,10 @@ describe('resolvePolling', () => {
   it('merges field by field: given fields win, absent ones come from the base', () => {
     expect(resolvePolling({ multiplier: 3 }, base, 'options.polling')).to.deep.equal({ ...base, multiplier: 3 });
     expect(resolvePolling({ strategy: 'poll', maxDelayMs: 100, waitSliceMs: 7 }, base, 'options.polling'))
-      .to.deep.equal({ ...base, strategy: 'poll', maxDelayMs: 100, waitSliceMs: 7 });
+      .to.deep.equal({ ...base, strategy: 'poll', maxDelayMs: 100, waitSliceMs: 7, maxWaitSliceMs: 7 });
     const full = {
       strategy: 'auto', initialDelayMs: 1, multiplier: 1, maxDelayMs: 2, jitter: 0.1,
-      totalTimeoutMs: 3, waitSliceMs: 4, progressIntervalMs: 5, maxOutageMs: 6,
+      totalTimeoutMs: 3, waitSliceMs: 4, maxWaitSliceMs: 8, progressIntervalMs: 5, maxOutageMs: 6,
     } as const satisfies ResolvedPolling;
     expect(resolvePolling(full, base, 'options.polling')).to.deep.equal(full);
   });
@@ -62,7 +63,7 @@ describe('resolvePolling', () => {
   });
 
   it('accepts the bounds of each range', () => {
-    const low = { initialDelayMs: 0, multiplier: 1, maxDelayMs: 0, jitter: 0, totalTimeoutMs: 0, waitSliceMs: 1, progressIntervalMs: 1 };
+    const low = { initialDelayMs: 0, multiplier: 1, maxDelayMs: 0, jitter: 0, totalTimeoutMs: 0, waitSliceMs: 1, maxWaitSliceMs: 1, progressIntervalMs: 1 };
     expect(resolvePolling(low, base, 'p')).to.deep.equal({ ...base, ...low });
     expect(resolvePolling({ multiplier: 100, jitter: 1 }, base, 'p')).to.deep.equal({ ...base, multiplier: 100, jitter: 1 });
     for (const strategy of ['auto', 'wait', 'poll'] as const) {
@@ -70,11 +71,35 @@ describe('resolvePolling', () => {
     }
   });
 
-  it('accepts Infinity (no limit) for every duration that is a limit: maxDelayMs, totalTimeoutMs, waitSliceMs, progressIntervalMs', () => {
-    const unlimited = { maxDelayMs: Infinity, totalTimeoutMs: Infinity, waitSliceMs: Infinity, progressIntervalMs: Infinity };
+  it('accepts Infinity (no limit) for every duration that is a limit: maxDelayMs, totalTimeoutMs, waitSliceMs, maxWaitSliceMs, progressIntervalMs', () => {
+    const unlimited = { maxDelayMs: Infinity, totalTimeoutMs: Infinity, waitSliceMs: Infinity, maxWaitSliceMs: Infinity, progressIntervalMs: Infinity };
     expect(resolvePolling(unlimited, base, 'p')).to.deep.equal({ ...base, ...unlimited });
     const huge = { maxDelayMs: Number.MAX_VALUE, totalTimeoutMs: Number.MAX_VALUE, waitSliceMs: Number.MAX_VALUE };
-    expect(resolvePolling(huge, base, 'p')).to.deep.equal({ ...base, ...huge });
+    expect(resolvePolling(huge, base, 'p')).to.deep.equal({ ...base, ...huge, maxWaitSliceMs: Number.MAX_VALUE });
+  });
+
+  it('progress: a function, inherited from the base like any field; anything else is an InvalidArgumentError naming it', () => {
+    const progress = () => 0.5;
+    expect(resolvePolling({ progress }, base, 'p').progress).to.equal(progress);
+    expect(resolvePolling({ jitter: 0 }, resolvePolling({ progress }, base, 'p'), 'p').progress).to.equal(progress);
+    expect(resolvePolling({}, base, 'p')).to.not.have.property('progress');
+    for (const bad of [3, 'x', {}, null]) {
+      const error = thrown(() => resolvePolling({ progress: bad } as never, base, 'options.polling'));
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).to.equal('options.polling.progress');
+    }
+  });
+
+  it('maxWaitSliceMs: 5 minutes by default; an explicit waitSliceMs alone keeps slices at it; never below waitSliceMs', () => {
+    expect(POLLING_DEFAULTS.maxWaitSliceMs).to.equal(300_000);
+    expect(resolvePolling({}, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(300_000);
+    expect(resolvePolling({ waitSliceMs: 2_000 }, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(2_000);
+    expect(resolvePolling({ waitSliceMs: 2_000, maxWaitSliceMs: 60_000 }, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(60_000);
+    expect(resolvePolling({ maxWaitSliceMs: 60_000 }, POLLING_DEFAULTS, 'p')).to.include({ waitSliceMs: 10_000, maxWaitSliceMs: 60_000 });
+    expect(resolvePolling({ maxWaitSliceMs: 1_000 }, POLLING_DEFAULTS, 'p').maxWaitSliceMs, 'raised to waitSliceMs').to.equal(10_000);
+    // A handle inherits the client's resolved pair.
+    const client = resolvePolling({ waitSliceMs: 3_000 }, POLLING_DEFAULTS, 'p');
+    expect(resolvePolling({ jitter: 0 }, client, 'p')).to.include({ waitSliceMs: 3_000, maxWaitSliceMs: 3_000 });
   });
 
   const bad: [label: string, options: unknown, argument: string][] = [
@@ -94,6 +119,8 @@ describe('resolvePolling', () => {
     ['NaN totalTimeoutMs', { totalTimeoutMs: Number.NaN }, 'options.polling.totalTimeoutMs'],
     ['null totalTimeoutMs', { totalTimeoutMs: null }, 'options.polling.totalTimeoutMs'],
     ['waitSliceMs 0', { waitSliceMs: 0 }, 'options.polling.waitSliceMs'],
+    ['maxWaitSliceMs 0', { maxWaitSliceMs: 0 }, 'options.polling.maxWaitSliceMs'],
+    ['NaN maxWaitSliceMs', { maxWaitSliceMs: Number.NaN }, 'options.polling.maxWaitSliceMs'],
     ['progressIntervalMs -1', { progressIntervalMs: -1 }, 'options.polling.progressIntervalMs'],
     ['a string', 'fast', 'options.polling'],
     ['a number', 250, 'options.polling'],

@@ -339,7 +339,7 @@ describe('pollUntilDone', () => {
   });
 
   describe("'auto' strategy (long-polling)", () => {
-    it('gets the state at once, then WaitOperation back to back while each wait takes its full slice', async () => {
+    it('gets the state at once, then WaitOperation back to back while each wait takes its full slice, each slice 5x the last up to 5 min', async () => {
       const slice = auto.waitSliceMs;
       const run = start(new ScriptedRpcs({
         get: [pending(0)],
@@ -353,12 +353,12 @@ describe('pollUntilDone', () => {
       ]);
       await clock.runAllAsync();
 
-      const slices = 4;
-      expect(run.rpcs.calls).to.have.length(1 + slices);
-      expect(run.rpcs.methods).to.deep.equal(['GetOperation', ...range(slices).map(() => 'WaitOperation')]);
-      expect(run.rpcs.ofMethod('WaitOperation').map((call) => call.waitMs)).to.deep.equal(range(slices).map(() => slice));
-      expect(run.rpcs.times).to.deep.equal([0, ...range(slices).map((n) => (n - 1) * slice)]);
-      expect(Date.now()).to.equal((slices - 1) * slice + 1_234);
+      const slices = [slice, 5 * slice, 25 * slice, auto.maxWaitSliceMs];
+      expect(run.rpcs.calls).to.have.length(1 + slices.length);
+      expect(run.rpcs.methods).to.deep.equal(['GetOperation', ...slices.map(() => 'WaitOperation')]);
+      expect(run.rpcs.ofMethod('WaitOperation').map((call) => call.waitMs)).to.deep.equal(slices);
+      expect(run.rpcs.times).to.deep.equal([0, ...timesFrom(0, slices.slice(0, 3))]);
+      expect(Date.now()).to.equal(slice + 5 * slice + 25 * slice + 1_234);
       expect(run.outcome).to.deep.equal({ status: 'resolved', value: finished });
       expect(run.seen).to.deep.equal([pending(0), pending(1), pending(2), pending(3), finished]);
       expect(run.server.waitUnsupported(Date.now())).to.equal(false);
@@ -418,7 +418,7 @@ describe('pollUntilDone', () => {
 
     // Early answers: see the 'early answers' block below.
 
-    it('reads waitSliceMs() before each wait', async () => {
+    it('reads sliceLimitMs() before each wait', async () => {
       let sliceMs = 5_000;
       const run = start(new ScriptedRpcs({
         get: [pending(0)],
@@ -431,7 +431,7 @@ describe('pollUntilDone', () => {
           hold(pending(3)),
           hold(finished),
         ],
-      }), { policy: auto, waitSliceMs: () => sliceMs });
+      }), { policy: auto, sliceLimitMs: () => sliceMs });
       await clock.runAllAsync();
 
       const waits = run.rpcs.ofMethod('WaitOperation');
@@ -443,15 +443,15 @@ describe('pollUntilDone', () => {
   });
 
   describe('onSliceShrunk (a progress watcher joins during a long wait)', () => {
-    it('cuts a wait in flight that is longer than waitSliceMs() now and re-waits at once with the short slice; otherwise, and after the loop, does nothing', async () => {
+    it('cuts a wait in flight that is longer than sliceLimitMs() now and re-waits at once with the short slice; otherwise, and after the loop, does nothing', async () => {
       let sliceMs = 60_000;
       const listeners: Array<() => void> = [];
       const run = start(new ScriptedRpcs({
         wait: [hold(pending(1)), hold(finished)],
       }), {
-        policy: auto,
+        policy: resolvePolling({ waitSliceMs: 60_000 }, auto, 'polling'),
         hasInitialState: true,
-        waitSliceMs: () => sliceMs,
+        sliceLimitMs: () => sliceMs,
         onSliceShrunk: (listener) => listeners.push(listener),
       });
       expect(listeners, 'given once, as the loop starts').to.have.length(1);
@@ -661,7 +661,7 @@ describe('pollUntilDone', () => {
       expect(gaps(waits.map((call) => call.at))).to.deep.equal(waits.slice(1).map(() => 500));
     });
 
-    it('a server capping every wait at 400 ms (asked 1 s) is long-polled at its cap, not backed off', async () => {
+    it('a server capping every wait at 400 ms (asked 1 s) is long-polled at its cap, not backed off; the cap is learnt after two answers at it', async () => {
       const doneMs = 8_000;
       const policy = resolvePolling({ waitSliceMs: 1_000 }, auto, 'polling');
       const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [cappingServer(400, doneMs)] }), { policy });
@@ -669,7 +669,7 @@ describe('pollUntilDone', () => {
       const waits = run.rpcs.ofMethod('WaitOperation');
       expect(run.outcome.status).to.equal('resolved');
       expect(Date.now(), 'detection lag').to.equal(doneMs);
-      expect(waits.every((call) => call.waitMs === 1_000)).to.equal(true);
+      expect(waits.map((call) => call.waitMs)).to.deep.equal([1_000, 1_000, ...waits.slice(2).map(() => 400)]);
       expect(Math.max(...gaps(waits.map((call) => call.at)))).to.equal(400);
       expect(waits).to.have.length(doneMs / 400);
     });
@@ -711,6 +711,126 @@ describe('pollUntilDone', () => {
       // same state again -> the poll schedule's first delay; held (60) -> at once.
       expect(run.rpcs.times).to.deep.equal(timesFrom(0, [0, 60, 60, expectedDelay(1, auto, 0), 60]));
       expect(run.outcome.status).to.equal('resolved');
+    });
+  });
+
+  describe('adaptive slices (grow while held in full, learn caps and cuts)', () => {
+    /** Holds each wait as asked, but at most `capMs`; done at `doneMs`. */
+    function capped(capMs: number, doneMs: number): Reply {
+      return (call) => {
+        const now = Date.now();
+        const answerAt = Math.min(doneMs, now + Math.min(capMs, call.waitMs ?? 0));
+        return (hold(answerAt >= doneMs ? finished : pending(0), answerAt - now) as (c: Call) => Promise<Operation>)(call);
+      };
+    }
+
+    it('a server capping waits at 60 s: at most 1 + T/60 s RPCs for a 10-minute operation, done seen at once', async () => {
+      const doneMs = 600_000;
+      const run = start(new ScriptedRpcs({ wait: [capped(60_000, doneMs)] }), { policy: auto, hasInitialState: true, initial: pending(0) });
+      await clock.runAllAsync();
+      const waits = run.rpcs.ofMethod('WaitOperation');
+      expect(run.outcome.status).to.equal('resolved');
+      expect(Date.now(), 'detection lag 0').to.equal(doneMs);
+      expect(waits.length).to.be.at.most(1 + doneMs / 60_000);
+      expect(waits.map((call) => call.waitMs).slice(0, 5)).to.deep.equal([10_000, 50_000, 250_000, 250_000, 60_000]);
+      expect(gaps(waits.map((call) => call.at)).slice(2).every((gap) => gap === 60_000)).to.equal(true);
+    });
+
+    it('a proxy cutting waits at 60 s (UNAVAILABLE): one cut, then slices stay at the longest one held in full', async () => {
+      const doneMs = 400_000;
+      const proxy: Reply = (call) => {
+        const now = Date.now();
+        if ((call.waitMs ?? 0) > 60_000 && doneMs - now > 60_000) {
+          return new Promise<Operation>((_, reject) => setTimeout(() => reject(rpcError('WaitOperation', 14)), 60_000));
+        }
+        return (capped(Infinity, doneMs) as (c: Call) => Promise<Operation>)(call);
+      };
+      const run = start(new ScriptedRpcs({ wait: [proxy] }), { policy: auto, hasInitialState: true });
+      await clock.runAllAsync();
+      const waits = run.rpcs.ofMethod('WaitOperation').map((call) => call.waitMs);
+      expect(run.outcome.status).to.equal('resolved');
+      expect(waits.slice(0, 3)).to.deep.equal([10_000, 50_000, 250_000]);
+      expect(waits.slice(3).every((ms) => ms === 50_000)).to.equal(true);
+      expect(Date.now(), 'detection lag 0').to.equal(doneMs);
+    });
+
+    it('a slice never asks for more than the total timeout leaves', async () => {
+      const policy = resolvePolling({ totalTimeoutMs: 70_000 }, auto, 'polling');
+      const run = start(new ScriptedRpcs({ wait: [hold(pending(1))] }), { policy, hasInitialState: true });
+      await clock.tickAsync(69_999);
+      expect(run.rpcs.ofMethod('WaitOperation').map((call) => call.waitMs)).to.deep.equal([10_000, 50_000, 10_000]);
+      run.controller.abort(new Error('total timeout')); // the handle's timer does this
+      await clock.runAllAsync();
+      expect(run.outcome.status).to.equal('rejected');
+    });
+
+    it('a grown slice in flight is cut when a progress watcher joins (sliceLimitMs shrinks)', async () => {
+      let limitMs = Infinity;
+      const listeners: Array<() => void> = [];
+      const run = start(new ScriptedRpcs({ wait: [hold(pending(1)), hold(pending(2)), hold(finished, 500)] }), {
+        policy: auto, hasInitialState: true, sliceLimitMs: () => limitMs, onSliceShrunk: (listener) => listeners.push(listener),
+      });
+      await clock.tickAsync(10_000 + 1_000); // the second wait (50 s) is in flight
+      limitMs = 2_000;
+      listeners[0]();
+      await clock.runAllAsync();
+      const waits = run.rpcs.ofMethod('WaitOperation');
+      expect(waits.map((call) => [call.at, call.waitMs])).to.deep.equal([[0, 10_000], [10_000, 50_000], [11_000, 2_000]]);
+      expect(run.outcome.status).to.equal('resolved');
+    });
+
+    it('a server answering waits at once: the client learns it, and later loops pace their waits as the poll strategy polls', async () => {
+      const server = knownServer();
+      const first = start(new ScriptedRpcs({ wait: [pending(0)] }), { policy: auto, server, hasInitialState: true, initial: pending(0) });
+      await clock.tickAsync(0);
+      expect(first.rpcs.calls).to.have.length(1);
+      expect(server.waitsAnsweredAtOnce, 'one unchanged immediate answer').to.equal(true);
+      first.controller.abort(new Error('enough'));
+
+      const startedAt = Date.now();
+      const second = start(new ScriptedRpcs({ wait: [pending(0)] }), { policy: auto, server, hasInitialState: true, initial: pending(0) });
+      await clock.tickAsync(60_000);
+      const polled = timesFrom(startedAt, range(40).map((n) => expectedDelay(n, auto, 0))).slice(1).filter((t) => t <= startedAt + 60_000);
+      expect(second.rpcs.times).to.deep.equal(polled);
+
+      // A server that holds a wait again clears the finding.
+      second.controller.abort(new Error('enough'));
+      const third = start(new ScriptedRpcs({ wait: [hold(pending(0), 500), hold(finished, 500)] }), { policy: auto, server, hasInitialState: true });
+      await clock.runAllAsync();
+      expect(server.waitsAnsweredAtOnce).to.equal(false);
+      expect(third.outcome.status).to.equal('resolved');
+    });
+  });
+
+  describe('progress-aware polling (GetOperation)', () => {
+    const doneMs = 60_000;
+    const linearState = () => (Date.now() >= doneMs ? finished : pending(Math.floor((100 * Date.now()) / doneMs)));
+    const fraction = () => Math.floor((100 * Date.now()) / doneMs) / 100;
+
+    it("'poll': polls around the estimated finish; without progress, the plain schedule", async () => {
+      const aware = start(new ScriptedRpcs({ get: [() => linearState()] }), { policy: poll, progress: fraction });
+      await clock.runAllAsync();
+      expect(aware.outcome.status).to.equal('resolved');
+      const awareTimes = aware.rpcs.times;
+      clock.setSystemTime(0);
+      const plain = start(new ScriptedRpcs({ get: [() => linearState()] }), { policy: poll, progress: () => undefined });
+      await clock.runAllAsync();
+      const plainTimes = plain.rpcs.times;
+      // The first polls are the plain ones (no estimate before 5% of progress), then fewer.
+      expect(awareTimes.slice(0, 4)).to.deep.equal(plainTimes.slice(0, 4));
+      expect(awareTimes.length).to.be.lessThan(plainTimes.length);
+      expect(awareTimes.at(-1)! - doneMs, 'lag').to.be.at.least(0).and.lessThan(plainTimes.at(-1)! - doneMs);
+    });
+
+    it("'auto' falling back to GetOperation uses it too", async () => {
+      const server = new ServerState(FAR_AHEAD_MS); // no re-probe during this test
+      server.reached = true;
+      server.markWaitUnsupported(0);
+      const run = start(new ScriptedRpcs({ get: [() => linearState()], wait: [hang] }), { policy: auto, server, progress: fraction });
+      await clock.tickAsync(doneMs + 5_000);
+      expect(run.outcome.status).to.equal('resolved');
+      expect(run.rpcs.ofMethod('WaitOperation')).to.have.length(0);
+      expect(run.rpcs.calls.length).to.be.at.most(8);
     });
   });
 
@@ -818,7 +938,7 @@ describe('pollUntilDone', () => {
       const run = start(new ScriptedRpcs({ get: [pending(0)], wait: [unimplemented, hold(pending(1)), hold(pending(2)), finished] }), { policy: auto, server });
       await clock.runAllAsync();
       const waits = run.rpcs.ofMethod('WaitOperation');
-      expect(waits.map((call) => call.waitMs)).to.deep.equal([PROBE_SLICE_MS, PROBE_SLICE_MS, auto.waitSliceMs, auto.waitSliceMs]);
+      expect(waits.map((call) => call.waitMs)).to.deep.equal([PROBE_SLICE_MS, PROBE_SLICE_MS, auto.waitSliceMs, 5 * auto.waitSliceMs]);
       // The re-probe replaces the first poll due after the finding expired.
       const polls = run.rpcs.ofMethod('GetOperation').slice(1).map((call) => call.at);
       expect(polls.every((at) => at < WAIT_REPROBE_MS)).to.equal(true);

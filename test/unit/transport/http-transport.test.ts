@@ -167,6 +167,15 @@ describe('HttpOperationsTransport', () => {
       expect(new URL(sent[0].url).pathname).to.equal('/v1/operations/1:wait');
       expect(JSON.parse(sent[0].body!)).to.deep.equal({ timeout: '1.500s' });
     });
+
+    it('a timeoutMs that is not a number is an InvalidArgumentError naming the field, before anything is sent', async () => {
+      const { fetch, sent } = scriptedFetch();
+      const error = await rejectionOf(transport(fetch, { httpRules: [WAIT_RULE] }).waitOperation({ name: 'operations/1', timeoutMs: 'soon' as never }, later()));
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).to.equal('request.timeoutMs');
+      expect((error as InvalidArgumentError).value).to.equal('soon');
+      expect(sent).to.have.length(0);
+    });
   });
 
   describe('errors', () => {
@@ -299,6 +308,26 @@ describe('HttpOperationsTransport', () => {
       expect(await call).to.be.instanceOf(ClientClosedError);
       expect(await rejectionOf(client.getOperation({ name: 'operations/1' }, later()))).to.be.instanceOf(ClientClosedError);
       expect(sent).to.have.length(1);
+    });
+
+    it('many requests in flight at once add no listener to a shared signal (no MaxListenersExceededWarning); close() rejects them all', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const { fetch, sent } = scriptedFetch(...Array.from({ length: 30 }, () => 'hang' as const));
+        const client = transport(fetch);
+        const calls = Array.from({ length: 30 }, (_, i) => rejectionOf(client.getOperation({ name: `operations/${i}` }, later())));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(sent).to.have.length(30);
+        await client.close();
+        for (const error of await Promise.all(calls)) expect(error).to.be.instanceOf(ClientClosedError);
+        // Node emits the warning on a later tick.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.map((warning) => warning.name)).to.not.include('MaxListenersExceededWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
     });
   });
 
