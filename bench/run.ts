@@ -38,6 +38,8 @@ const SECTIONS: Record<SectionName, () => Promise<SectionRunner>> = {
   list: async () => (await import('./sections/list.js')).runList,
   overhead: async () => (await import('./sections/overhead.js')).runOverhead,
   unpack: async () => (await import('./sections/unpack.js')).runUnpack,
+  'http-list': async () => (await import('./sections/http-list.js')).runHttpList,
+  'http-overhead': async () => (await import('./sections/http-overhead.js')).runHttpOverhead,
 };
 
 async function main(): Promise<number> {

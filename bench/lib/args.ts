@@ -7,7 +7,7 @@
 export type Mode = 'full' | 'quick' | 'smoke';
 
 /** The benchmarks, in the order they run. */
-export const SECTION_NAMES = ['detection', 'simulated', 'fleet', 'subscribers', 'list', 'overhead', 'unpack'] as const;
+export const SECTION_NAMES = ['detection', 'simulated', 'fleet', 'subscribers', 'list', 'overhead', 'unpack', 'http-list', 'http-overhead'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export interface Sizes {
@@ -46,6 +46,10 @@ export interface Sizes {
     inFlight: number;
   };
   unpack: { timeMs: number; warmupMs: number };
+  /** ListOperations over the embedded server's HTTP/JSON front-end. */
+  'http-list': { operations: number; pageSize: number; rounds: number };
+  /** GetOperation over HTTP/JSON; the concurrent part keeps fewer calls in flight than gRPC (one socket each). */
+  'http-overhead': { calls: number; rounds: number; warmupCalls: number; concurrentCalls: number; inFlight: number };
 }
 
 export const SIZES: Readonly<Record<Mode, Sizes>> = {
@@ -57,6 +61,8 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     list: { operations: 100_000, pageSize: 1_000, rounds: 5 },
     overhead: { calls: 5_000, rounds: 10, warmupCalls: 500, concurrentCalls: 10_000, inFlight: 500 },
     unpack: { timeMs: 1_000, warmupMs: 250 },
+    'http-list': { operations: 100_000, pageSize: 1_000, rounds: 5 },
+    'http-overhead': { calls: 5_000, rounds: 10, warmupCalls: 500, concurrentCalls: 5_000, inFlight: 50 },
   },
   quick: {
     detection: { finishAfterMs: [1_000, 10_000], repetitions: 6, staggerMs: 500 },
@@ -66,6 +72,8 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     list: { operations: 20_000, pageSize: 1_000, rounds: 3 },
     overhead: { calls: 1_000, rounds: 5, warmupCalls: 100, concurrentCalls: 1_000, inFlight: 200 },
     unpack: { timeMs: 200, warmupMs: 50 },
+    'http-list': { operations: 20_000, pageSize: 1_000, rounds: 3 },
+    'http-overhead': { calls: 1_000, rounds: 5, warmupCalls: 100, concurrentCalls: 1_000, inFlight: 50 },
   },
   smoke: {
     detection: { finishAfterMs: [250], repetitions: 2, staggerMs: 50 },
@@ -75,6 +83,8 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     list: { operations: 2_000, pageSize: 1_000, rounds: 1 },
     overhead: { calls: 100, rounds: 2, warmupCalls: 20, concurrentCalls: 200, inFlight: 50 },
     unpack: { timeMs: 20, warmupMs: 10 },
+    'http-list': { operations: 2_000, pageSize: 1_000, rounds: 1 },
+    'http-overhead': { calls: 100, rounds: 2, warmupCalls: 20, concurrentCalls: 200, inFlight: 20 },
   },
 };
 
@@ -88,7 +98,7 @@ export interface BenchArgs {
 
 export const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only <name>[,<name>...]] [--out <file.json>]
 
-  (no flag)   full run: the numbers of docs/performance.md (about 5-6 minutes)
+  (no flag)   full run: the numbers of docs/performance.md (about 9-10 minutes)
   --quick     fewer repetitions and smaller fleets, under 60 s
   --smoke     the smallest sizes, a few seconds: checks that everything runs
   --only      run only these benchmarks: ${SECTION_NAMES.join(', ')}

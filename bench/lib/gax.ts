@@ -9,6 +9,10 @@
 import * as grpc from '@grpc/grpc-js';
 import * as gax from 'google-gax';
 import type { Operation } from '../../src/index.js';
+import type { GaxRestOperationsClient } from '../../test/helpers/gax-rest.js';
+
+// gax's REST fallback client: one construction, shared with the REST interop test.
+export { createGaxRestOperationsClient, type GaxRestOperationsClient } from '../../test/helpers/gax-rest.js';
 
 /** An Any as gax's protobufjs messages hold it (`type_url`). */
 export interface GaxAny { type_url?: string; value?: Uint8Array | null }
@@ -103,4 +107,9 @@ export function toGaxOperation(operation: Operation): GaxOperation {
 export async function closeGax(client: GaxOperationsClient): Promise<void> {
   await Promise.resolve(client.close());
   await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Closes a gax REST fallback client (its close() returns nothing to await; it holds no socket of its own). */
+export async function closeGaxRest(client: GaxRestOperationsClient): Promise<void> {
+  await Promise.resolve(client.close());
 }

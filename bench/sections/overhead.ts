@@ -10,13 +10,13 @@
  */
 import { GrpcOperationsTransport, OperationsClient } from '../../src/index.js';
 import { InMemoryOperationsServer } from '../../src/testing.js';
+import { measureConcurrent, measureSequential } from '../lib/calls.js';
 import { closeGax, createGaxOperationsClient } from '../lib/gax.js';
 import { smallProgress } from '../lib/payloads.js';
 import { RawClient, SERIALIZERS } from '../lib/raw.js';
 import { int, ratio, us, type Check, type Table, type TargetCheck } from '../lib/report.js';
 import type { SectionContext, SectionOutput } from '../lib/section.js';
 import { summarize, type Summary } from '../lib/stats.js';
-import { collectGarbage } from '../lib/util.js';
 
 type CallVariant = 'ours' | 'ours-no-retry' | 'ours-transport' | 'gax' | 'raw-codec' | 'raw-codec-deadline' | 'raw-bare';
 
@@ -51,49 +51,13 @@ export async function runOverhead(context: SectionContext): Promise<SectionOutpu
       'raw-codec-deadline': () => raw.unary(SERIALIZERS.codec.getOperation, { name }, 60_000),
       'raw-bare': () => raw.unary(SERIALIZERS.bare.getOperation, { name }),
     };
-    for (const variant of VARIANTS) for (let i = 0; i < warmupCalls; i++) await call[variant]();
-
-    const latencies = new Map<CallVariant, number[]>(VARIANTS.map((v) => [v, []]));
-    const perRound = Math.ceil(calls / rounds);
-    context.log(`overhead: ${int(perRound * rounds)} sequential calls per client, in ${rounds} rounds`);
-    for (let round = 0; round < rounds; round++) {
-      collectGarbage();
-      for (let k = 0; k < VARIANTS.length; k++) {
-        const variant = VARIANTS[(round + k) % VARIANTS.length];
-        const samples = latencies.get(variant)!;
-        for (let i = 0; i < perRound; i++) {
-          const start = performance.now();
-          await call[variant]();
-          samples.push(performance.now() - start);
-        }
-      }
-    }
+    context.log(`overhead: ${int(Math.ceil(calls / rounds) * rounds)} sequential calls per client, in ${rounds} rounds`);
+    const { latencies, perRound } = await measureSequential(VARIANTS, call, { calls, rounds, warmupCalls });
 
     const { concurrentCalls, inFlight } = context.sizes.overhead;
     context.log(`overhead: ${int(concurrentCalls)} calls per client, ${inFlight} in flight`);
-    const concurrent = new Map<CallVariant, Array<{ callsPerSecond: number; cpuUsPerCall: number }>>(VARIANTS.map((v) => [v, []]));
-    for (let round = 0; round < 2; round++) {
-      collectGarbage();
-      for (let k = 0; k < VARIANTS.length; k++) {
-        const variant = VARIANTS[(round + k) % VARIANTS.length];
-        let started = 0;
-        const cpuStart = process.cpuUsage();
-        const start = performance.now();
-        await Promise.all(Array.from({ length: inFlight }, async () => {
-          while (started < concurrentCalls) {
-            started++;
-            await call[variant]();
-          }
-        }));
-        const elapsed = performance.now() - start;
-        const cpu = process.cpuUsage(cpuStart);
-        concurrent.get(variant)!.push({ callsPerSecond: concurrentCalls / (elapsed / 1000), cpuUsPerCall: (cpu.user + cpu.system) / concurrentCalls });
-      }
-    }
-    const best = (variant: CallVariant) => {
-      const runs = concurrent.get(variant)!;
-      return { callsPerSecond: Math.max(...runs.map((r) => r.callsPerSecond)), cpuUsPerCall: Math.min(...runs.map((r) => r.cpuUsPerCall)) };
-    };
+    const concurrent = await measureConcurrent(VARIANTS, call, concurrentCalls, inFlight);
+    const best = (variant: CallVariant) => concurrent.get(variant)!;
     const concurrentLimit = best('raw-codec');
     const concurrentTable: Table = {
       title: `Concurrent calls: ${int(concurrentCalls)} GetOperation calls per client, ${inFlight} in flight`,

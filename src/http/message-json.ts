@@ -32,9 +32,29 @@ export function typeNameOfUrl(typeUrl: string): string {
   return typeUrl.slice(typeUrl.lastIndexOf('/') + 1).replace(/^\./, '');
 }
 
-/** A type's full name without protobufjs' leading dot. */
-function fullNameOf(type: protobuf.Type): string {
-  return type.fullName.replace(/^\./, '');
+/** Full names by type: protobufjs rebuilds `fullName` from the parent chain on every read. */
+const FULL_NAMES = new WeakMap<protobuf.ReflectionObject, string>();
+
+/** A type's (or an enum's) full name without protobufjs' leading dot. */
+function fullNameOf(type: protobuf.ReflectionObject): string {
+  let name = FULL_NAMES.get(type);
+  if (name === undefined) {
+    name = type.fullName.replace(/^\./, '');
+    FULL_NAMES.set(type, name);
+  }
+  return name;
+}
+
+/**
+ * The most type URLs a mapper remembers the type of. Services use a handful; the bound
+ * only keeps a server that invents URLs from growing the cache without end.
+ */
+const MAX_CACHED_URLS = 1024;
+
+/** A field, and the other JSON keys that name it (a message must not give two of them). */
+interface FieldKey {
+  readonly field: protobuf.Field;
+  readonly aliases: readonly string[];
 }
 
 /** Duck-typed (a Root from another copy of protobufjs works too): a message type. */
@@ -78,15 +98,22 @@ export interface ReadMode {
  */
 export class MessageJsonMapper {
   /** JSON key -> field, per type: JSON names, original names. */
-  readonly #keys = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+  readonly #keys = new WeakMap<protobuf.Type, Map<string, FieldKey>>();
+  /** Type URL -> message type, for the URLs resolved so far (resolving walks the Roots by name). */
+  readonly #urlTypes = new Map<string, protobuf.Type>();
 
   /** @param resolve - The message type of a fully qualified name, or undefined. */
   constructor(private readonly resolve: (typeName: string) => protobuf.Type | undefined) {}
 
   /** The message type an Any's type URL names, or undefined. */
   typeOfUrl(typeUrl: string): protobuf.Type | undefined {
+    const cached = this.#urlTypes.get(typeUrl);
+    if (cached !== undefined) return cached;
     const name = typeNameOfUrl(typeUrl);
-    return name === '' ? undefined : this.resolve(name);
+    const type = name === '' ? undefined : this.resolve(name);
+    // Only what resolved: a type added to the registry later is still found.
+    if (type !== undefined && this.#urlTypes.size < MAX_CACHED_URLS) this.#urlTypes.set(typeUrl, type);
+    return type;
   }
 
   // ---- writing --------------------------------------------------------------------
@@ -150,7 +177,7 @@ export class MessageJsonMapper {
     const resolved: unknown = field.resolvedType;
     if (isMessageType(resolved)) return this.messageToJson(resolved, value as protobuf.Message, path);
     if (isEnumType(resolved)) {
-      if (resolved.fullName === '.google.protobuf.NullValue') return null;
+      if (fullNameOf(resolved) === 'google.protobuf.NullValue') return null;
       return resolved.valuesById[value as number] ?? value;
     }
     return scalarToJson(field.type, value);
@@ -259,18 +286,19 @@ export class MessageJsonMapper {
     }
     const keys = this.#keysOf(type);
     const out: Record<string, unknown> = {};
-    const seen = new Set<string>();
-    for (const [key, value] of Object.entries(json)) {
-      const field = keys.get(key) ?? keys.get(jsonNameOf(key));
+    for (const key of Object.keys(json)) {
+      const value = json[key];
+      const entry = keys.get(key) ?? keys.get(jsonNameOf(key));
       const fieldPath = `${path}.${key}`;
-      if (field === undefined) {
+      if (entry === undefined) {
         if (mode.strict) throw new JsonMappingError(`unknown field ${JSON.stringify(key)} of ${fullNameOf(type)}`, fieldPath);
         continue;
       }
-      if (seen.has(field.name)) {
+      const { field } = entry;
+      // Keys are unique, so a field is given twice only under two of its names.
+      if (entry.aliases.some((alias) => alias !== key && Object.hasOwn(json, alias))) {
         throw new JsonMappingError(`field ${field.name} of ${fullNameOf(type)} is given twice`, fieldPath);
       }
-      seen.add(field.name);
       field.resolve();
       // null is the default value, except for a google.protobuf.Value (JSON null).
       if (value === null && !(isMessageType(field.resolvedType) && fullNameOf(field.resolvedType) === 'google.protobuf.Value' &&
@@ -301,14 +329,14 @@ export class MessageJsonMapper {
   }
 
   /** JSON key -> field: the JSON name and the field's own name. */
-  #keysOf(type: protobuf.Type): Map<string, protobuf.Field> {
+  #keysOf(type: protobuf.Type): Map<string, FieldKey> {
     let keys = this.#keys.get(type);
     if (keys === undefined) {
       keys = new Map();
       for (const field of type.fieldsArray) {
         const declared = (field.options as Record<string, unknown> | undefined)?.['json_name'];
-        keys.set(typeof declared === 'string' ? declared : jsonNameOf(field.name), field);
-        keys.set(field.name, field);
+        const names = [...new Set([typeof declared === 'string' ? declared : jsonNameOf(field.name), field.name])];
+        for (const name of names) keys.set(name, { field, aliases: names.length > 1 ? names : [] });
       }
       this.#keys.set(type, keys);
     }
@@ -330,7 +358,7 @@ export class MessageJsonMapper {
     const resolved: unknown = field.resolvedType;
     if (isMessageType(resolved)) return this.messageFromJson(resolved, json, path, mode);
     if (isEnumType(resolved)) {
-      if (resolved.fullName === '.google.protobuf.NullValue') {
+      if (fullNameOf(resolved) === 'google.protobuf.NullValue') {
         if (json !== null && json !== 'NULL_VALUE' && json !== 0) {
           throw new JsonMappingError(`expected null, got ${describe(json)}`, path);
         }
@@ -339,7 +367,7 @@ export class MessageJsonMapper {
       if (typeof json === 'string') {
         const number = resolved.values[json];
         if (number !== undefined) return number;
-        if (mode.strict) throw new JsonMappingError(`unknown value ${JSON.stringify(json)} of enum ${resolved.fullName.slice(1)}`, path);
+        if (mode.strict) throw new JsonMappingError(`unknown value ${JSON.stringify(json)} of enum ${fullNameOf(resolved)}`, path);
         return undefined;
       }
       return scalarFromJson('int32', json, path);

@@ -88,7 +88,8 @@ describe('benchmarks (bench/run.ts --smoke)', function () {
     const titles = tables.map((table) => table.title);
     expect(titles[0]).to.equal('Machine');
     for (const expected of ['Detection lag and RPCs per operation, real time', 'simulated clock', 'Fleet:', 'Subscribers:',
-      'ListOperations:', 'Call overhead:', 'Any unpacking', 'Targets (issue 5)']) {
+      'ListOperations:', 'Call overhead:', 'Any unpacking', 'HTTP/JSON ListOperations:', 'HTTP/JSON call overhead:',
+      'HTTP/JSON concurrent calls:', 'Targets (issue 5)']) {
       expect(titles.some((title) => title.includes(expected)), `a table titled "${expected}" in ${titles.join('; ')}`).to.equal(true);
     }
     for (const table of tables) expect(table.rows.length, `rows of "${table.title}"`).to.be.greaterThan(0);
@@ -134,6 +135,7 @@ describe('benchmarks: command line', () => {
     expect(parseArgs([]).mode).to.equal('full');
     expect(parseArgs(['--quick']).mode).to.equal('quick');
     expect(parseArgs(['--smoke', '--only', 'unpack,list']).sections).to.deep.equal(['list', 'unpack']);
+    expect(parseArgs(['--only', 'http-overhead,http-list']).sections).to.deep.equal(['http-list', 'http-overhead']);
     expect(parseArgs(['--out', 'x.json']).out).to.equal('x.json');
   });
 

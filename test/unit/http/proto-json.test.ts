@@ -314,6 +314,7 @@ describe('http/proto-json', () => {
       ['a repeated field that is not an array', () => codec.anyFromJson({ '@type': 'type.googleapis.com/test.v1.Progress', steps: 'a' }), 'any.steps'],
       ['a bad map value', () => codec.anyFromJson({ '@type': 'type.googleapis.com/test.v1.Progress', counts: { a: 'x' } }), 'any.counts["a"]'],
       ['a bad map key', () => codec.anyFromJson({ '@type': 'type.googleapis.com/test.v1.Progress', byId: { x: 'y' } }), 'any.byId["x"]'],
+      ['a field given under its JSON and its proto name', () => codec.anyFromJson({ '@type': 'type.googleapis.com/test.v1.Progress', processedBytes: '1', processed_bytes: '2' }), 'any.processedBytes'],
       ['a nested bad field', () => codec.operationFromJson({ name: 'o', metadata: { '@type': 'type.googleapis.com/test.v1.Progress', child: { flag: 1 } } }), 'operation.metadata.child.flag'],
       ['a list page whose operations is an object', () => codec.listResponseFromJson({ operations: {} }), 'listResponse.operations'],
       ['a list page with a bad operation', () => codec.listResponseFromJson({ operations: [{ name: 'a' }, { name: 1 }] }), 'listResponse.operations[1].name'],

@@ -242,6 +242,34 @@ describe('HttpOperationsTransport', () => {
       const error = await rejectionOf(transport(fetch, { maxReceiveMessageBytes: 1000 }).getOperation({ name: 'operations/1' }, later()));
       expect((error as RpcError).code).to.equal(Code.RESOURCE_EXHAUSTED);
     });
+
+    it('the limit holds whatever the framing: declared length, none (chunked), compressed', async () => {
+      const body = JSON.stringify({ name: 'operations/1', metadata: { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: 'x'.repeat(2000) } });
+      const small = JSON.stringify({ name: 'operations/1' });
+      const stream = (text: string) => new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text);
+          for (let i = 0; i < bytes.length; i += 100) controller.enqueue(bytes.subarray(i, i + 100));
+          controller.close();
+        },
+      });
+      const answers = [
+        new Response(body, { headers: { 'content-length': String(body.length) } }),
+        new Response(stream(body)),
+        // As a decoding fetch hands it over: the declared length is the compressed one.
+        new Response(stream(body), { headers: { 'content-length': '40', 'content-encoding': 'gzip' } }),
+      ];
+      for (const answer of answers) {
+        const { fetch } = scriptedFetch(answer);
+        const error = await rejectionOf(transport(fetch, { maxReceiveMessageBytes: 1000 }).getOperation({ name: 'operations/1' }, later()));
+        expect((error as RpcError).code).to.equal(Code.RESOURCE_EXHAUSTED);
+      }
+      for (const answer of [new Response(small, { headers: { 'content-length': String(small.length) } }), new Response(stream(small))]) {
+        const { fetch } = scriptedFetch(answer);
+        expect(await transport(fetch, { maxReceiveMessageBytes: 1000 }).getOperation({ name: 'operations/1' }, later()))
+          .to.deep.equal({ name: 'operations/1', done: false });
+      }
+    });
   });
 
   describe('abort, deadline and close', () => {
@@ -297,6 +325,29 @@ describe('HttpOperationsTransport', () => {
         // Node emits the warning on a later tick.
         await new Promise((resolve) => setImmediate(resolve));
         expect(warnings.map((warning) => warning.name)).to.not.include('MaxListenersExceededWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+  });
+
+  describe('many requests in flight', () => {
+    it('adds no listener per request to a shared signal (no MaxListenersExceededWarning), and close() aborts them all', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const { fetch, sent } = scriptedFetch(...Array.from({ length: 25 }, () => 'hang' as const));
+        const client = transport(fetch);
+        const calls = Array.from({ length: 25 }, (_, i) => rejectionOf(client.getOperation({ name: `operations/${i}` }, later())));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(sent).to.have.length(25);
+        await client.close();
+        for (const error of await Promise.all(calls)) expect(error).to.be.instanceOf(ClientClosedError);
+        expect(sent.every((request) => request.signal.aborted)).to.equal(true);
+        // Node emits the warning on a later tick.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).to.deep.equal([]);
       } finally {
         process.off('warning', onWarning);
       }
