@@ -22,7 +22,7 @@
  *    progress against the embedded server; a consumer is type-checked with the repo's
  *    TypeScript under `nodenext` and `bundler` resolution.
  * 4. Runs the installed `longrunning` binary: `--help`, `get` against an embedded server,
- *    `demo`.
+ *    `demo`, and `demo --web`, which must say that it is a repository demo (exit 2).
  * 5. publint and @arethetypeswrong/cli (esm-only profile) on the tarball.
  * 6. Every link of the README resolves: a relative one to a file of the repository, one
  *    into the published package (unpkg) to a file of the tarball.
@@ -726,6 +726,14 @@ async function steps(tmp) {
     const result = expectSuccess('longrunning demo', await run(bin, ['demo'], { cwd: app, timeoutMs: 45_000 }));
     assert(result.stdout.trim().length > 0, 'demo printed nothing');
     return `exit 0 in ${result.ms} ms (non-TTY)`;
+  });
+
+  await check('CLI: longrunning demo --web says it is a repository demo', async () => {
+    assert(existsSync(bin), cliMissing);
+    const result = await run(bin, ['demo', '--web'], { cwd: app, timeoutMs: 15_000 });
+    const shown = `exit ${result.code ?? result.signal}\n${indent(tail(result.stdout + result.stderr))}`;
+    assert(result.code === 2 && /repository demo/.test(result.stderr), `expected exit 2 naming the repository demo, got ${shown}`);
+    return `exit 2: "${result.stderr.trim().split('\n')[0]}"`;
   });
 
   await check('publint', async () => {

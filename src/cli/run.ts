@@ -12,6 +12,7 @@ import {
   cancelCommand, deleteCommand, followCommand, getCommand, listCommand, type FollowFlags, type ListFlags,
 } from './commands.js';
 import { demoCommand } from './demo.js';
+import { webDemoCommand } from './web-demo.js';
 import { FlagValueError, parseDuration, parsePositiveInteger } from './duration.js';
 import { EXIT_CODES_HELP, ExitCode, UsageError } from './exit-codes.js';
 import { Session, type CliIo, type ParsedFlags, type TypeFlags } from './session.js';
@@ -26,6 +27,7 @@ const EXAMPLES = `Examples:
   $ longrunning watch operations/123 --proto example/v1/service.proto --include protos
   $ longrunning wait operations/123 --timeout 5m --json
   $ longrunning demo
+  $ longrunning demo --web     (in a clone of the repository: the jobs live in a web page)
 
 --address speaks gRPC, --base-url HTTP/JSON (REST); either may come from
 LONGRUNNING_ADDRESS or LONGRUNNING_BASE_URL instead. Connections use TLS with the
@@ -201,12 +203,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .description('run simulated jobs on an embedded loopback server and follow them with the SDK')
     .configureHelp({ ...program.configureHelp(), visibleGlobalOptions: demoGlobalOptions })
     .option('--http', 'run over the embedded server\'s HTTP/JSON front-end (the SDK with baseUrl) instead of gRPC')
-    .action(async (options: { http?: boolean }, command: Command) => {
+    .option('--web', 'in a clone of the repository: serve a page on 127.0.0.1 that follows the jobs live with ' +
+      'longrunning-client/browser (progress bars, outcomes, cancel buttons) until Ctrl-C')
+    .action(async (options: { http?: boolean; web?: boolean }, command: Command) => {
       const session = begin(command);
       const given = command.optsWithGlobals<ParsedFlags>();
       const unused = DEMO_UNUSED_FLAGS.filter((flag) => given[flag] !== undefined).map(flagOf);
       if (unused.length > 0) throw new UsageError(`demo runs its own embedded server and does not use ${unused.join(', ')}`);
-      exitCode = await demoCommand(session, { http: options.http });
+      exitCode = options.web === true ? await webDemoCommand(session) : await demoCommand(session, { http: options.http });
     });
 
   for (const command of [program, ...program.commands]) command.addHelpText('after', `\n${EXIT_CODES_HELP}`);

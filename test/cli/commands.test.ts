@@ -874,6 +874,65 @@ add({
   },
 });
 
+/** What the web demo served while it ran, fetched as the page would. */
+interface WebDemoServed {
+  readonly page: string;
+  readonly bundle: string;
+  readonly started: { baseUrl: string; operations: Array<{ name: string; title: string }> };
+  /** GetOperation of the first scripted operation over the embedded server's HTTP/JSON front-end. */
+  readonly operation: { name?: string };
+}
+
+async function fetchWebDemo(url: string): Promise<WebDemoServed> {
+  const text = async (response: Response) => {
+    expect(response.status, response.url).to.equal(200);
+    return response.text();
+  };
+  const page = await text(await fetch(url));
+  const bundle = await text(await fetch(new URL('/client.js', url)));
+  const started = JSON.parse(await text(await fetch(new URL('/start', url), { method: 'POST' }))) as WebDemoServed['started'];
+  const first = started.operations[0]?.name ?? '';
+  const operation = JSON.parse(await text(await fetch(`${started.baseUrl}/v1/${first}`))) as WebDemoServed['operation'];
+  return { page, bundle, started, operation };
+}
+
+add({
+  title: 'demo --web serves the page, the browser bundle and scripted operations until Ctrl-C, then stops and exits 0',
+  start: async ({ cli }) => {
+    let served: Promise<WebDemoServed> | undefined;
+    let onServed!: (done: Promise<WebDemoServed>) => void;
+    const servedOnce = new Promise<Promise<WebDemoServed>>((resolve) => { onServed = resolve; });
+    const result = await cli(['demo', '--web'], {
+      interruptOn: (stdout) => {
+        const url = /Open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
+        if (url !== undefined && served === undefined) {
+          served = fetchWebDemo(url);
+          onServed(served);
+        }
+        return false; // interrupted once the fetches are done (interruptAfter)
+      },
+      interruptAfter: servedOnce.then((done) => done),
+    });
+    const url = /Open (\S+)/.exec(result.stdout)?.[1];
+    const afterStop = url === undefined ? 'no url' : await fetch(url).then(() => 'answered', () => 'refused');
+    return { result, served: await (served ?? Promise.reject(new Error(`no URL printed: ${result.stdout}${result.stderr}`))), afterStop };
+  },
+  check: ({ result, served, afterStop }: { result: CliResult; served: WebDemoServed; afterStop: string }) => {
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.equal('');
+    expect(result.stdout).to.match(/Open http:\/\/127\.0\.0\.1:\d+\//);
+    expect(result.stdout).to.match(/Stopped\.\n$/);
+    expect(served.page).to.include('<script type="module" src="/page.mjs">');
+    expect(served.bundle).to.include('OperationsClient');
+    expect(served.started.baseUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(served.started.operations.map((op) => op.name.split('/').pop())).to.deep.equal([
+      'export-orders', 'export-customers', 'reindex-search', 'backup-warehouse', 'scan-archive',
+    ]);
+    expect(served.operation.name).to.equal(served.started.operations[0].name);
+    expect(afterStop, 'the page\'s site is closed after Ctrl-C').to.equal('refused');
+  },
+});
+
 // ---- the suites -----------------------------------------------------------------------
 
 for (const mode of ['child process', 'in process'] as const) {
