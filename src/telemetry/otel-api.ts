@@ -156,3 +156,13 @@ export function activeTelemetry(): Loaded | undefined {
 export function openTelemetryFound(): boolean | undefined {
   return loaded === undefined ? undefined : loaded !== null;
 }
+
+/**
+ * Replaces what was found with `module` (`null`: as if not installed). For the
+ * call-overhead benchmark, which compares "no API" with "API, no SDK" in one process.
+ *
+ * @internal
+ */
+export function useOpenTelemetryModule(module: unknown): void {
+  loaded = module === null ? null : adopt(module);
+}
