@@ -17,6 +17,7 @@ import { RawClient, SERIALIZERS } from '../lib/raw.js';
 import { int, ratio, us, type Check, type Table, type TargetCheck } from '../lib/report.js';
 import type { SectionContext, SectionOutput } from '../lib/section.js';
 import { summarize, type Summary } from '../lib/stats.js';
+import { measureTelemetryCost } from './telemetry-cost.js';
 
 type CallVariant = 'ours' | 'ours-no-retry' | 'ours-transport' | 'gax' | 'raw-codec' | 'raw-codec-deadline' | 'raw-bare';
 
@@ -81,6 +82,8 @@ export async function runOverhead(context: SectionContext): Promise<SectionOutpu
       }),
       notes: [`Calls interleaved in ${rounds} rounds (order rotated, GC before each round); the server answers from memory.`],
     };
+    context.log('overhead: OpenTelemetry modes (no API, API without SDK, SDK)');
+    const telemetryTable = await measureTelemetryCost(call.ours, perRound, rounds);
     const ours = stats.get('ours')!;
     const targets: TargetCheck[] = [{
       target: 'Call overhead: ours getOperation median vs raw grpc-js unary',
@@ -97,7 +100,7 @@ export async function runOverhead(context: SectionContext): Promise<SectionOutpu
       title: '4. Call overhead',
       method: 'Sequential GetOperation calls of a running operation (small metadata), one at a time, each timed with ' +
         'performance.now(); every client has its own channel to the same embedded server.',
-      tables: [table, concurrentTable],
+      tables: [table, concurrentTable, telemetryTable],
       targets,
       checks,
       data: { stats: Object.fromEntries(stats), concurrent: Object.fromEntries(concurrent) },

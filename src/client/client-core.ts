@@ -22,6 +22,8 @@ import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../opt
 import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../options/polling.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
 import { ServerState } from '../poller/server-state.js';
+import { loadOpenTelemetry } from '../telemetry/otel-api.js';
+import { RpcCallTrace, rpcTargetOf, type RpcTarget } from '../telemetry/rpc-span.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import { HttpOperationsTransport } from '../transport/http-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
@@ -43,6 +45,10 @@ type PollHints = Pick<PollCallOptions, 'waitForReady' | 'notAfter'>;
 
 /** A call's options after validation and defaulting. */
 interface ResolvedCall {
+  /** The client method (`getOperation`, ...): names the call's span. */
+  readonly method: string;
+  /** The operation a named call is about, for its span. */
+  readonly operationName?: string | undefined;
   readonly deadline: number;
   readonly retry: ResolvedRetryOptions | false;
   readonly signal: AbortSignal | undefined;
@@ -80,6 +86,11 @@ export interface ClientPlatform {
    * MaxListenersExceededWarning); browsers have no such limit.
    */
   readonly allowManyListeners?: ((signal: AbortSignal) => void) | undefined;
+  /**
+   * Loads the optional `@opentelemetry/api` synchronously (Node's `require`), so the first
+   * call is traced; absent, the core imports it dynamically (browsers).
+   */
+  readonly loadOpenTelemetry?: (() => unknown) | undefined;
 }
 
 /**
@@ -110,6 +121,8 @@ export class OperationsClientCore {
   readonly #refuseCredentialMetadata: boolean;
   /** `options.metadata`, validated and copied: the base of every call's metadata. */
   readonly #metadata: Readonly<Record<string, string>> | undefined;
+  /** Where the transport sends calls, for the RPC spans' server attributes. */
+  readonly #rpcTarget: RpcTarget;
 
   /**
    * @param platform - What the entry point's platform has (transports, Node tweaks).
@@ -136,6 +149,9 @@ export class OperationsClientCore {
     this.#metadata = metadata === undefined ? undefined : Object.freeze({ ...metadata });
     this.#random = options.random ?? Math.random;
     this.#transport = this.#buildTransport(options, platform);
+    // Spans without an option when an OpenTelemetry SDK is registered (API.md); once per process.
+    loadOpenTelemetry(platform.loadOpenTelemetry);
+    this.#rpcTarget = rpcTargetOf(this.#transport);
   }
 
   /** The one transport the options select: `transport`, `baseUrl` (HTTP/JSON) or `address` (gRPC). */
@@ -286,7 +302,7 @@ export class OperationsClientCore {
     const timeoutMs = checkNumber(request.timeoutMs, 'request.timeoutMs', { min: 0, allowInfinity: true });
     const waitRequest: WaitOperationRequest = timeoutMs === undefined ? { name } : { name, timeoutMs };
     const minimumTimeoutMs = timeoutMs === undefined ? undefined : timeoutMs + CLIENT_DEFAULTS.waitDeadlineGraceMs;
-    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, poll);
+    const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, poll, name);
     return this.#invoke(call, (attempt) => this.#transport.waitOperation(waitRequest, attempt));
   }
 
@@ -395,15 +411,18 @@ export class OperationsClientCore {
   #resolveNamedCall(method: string, request: OperationNameRequest, options: CallOptions | undefined, poll?: PollHints): { name: string; call: ResolvedCall } {
     checkObject(request, 'request');
     const name = checkOperationName(request.name, 'request.name');
-    return { name, call: this.#resolveCall(method, options, undefined, poll) };
+    return { name, call: this.#resolveCall(method, options, undefined, poll, name) };
   }
 
   /**
    * @param minimumTimeoutMs - The least time the call needs (a wait: its hold plus
    *   grace): it raises the default deadline and every attempt's deadline.
    * @param poll - For a handle's poll RPC: wait for the connection, end by `notAfter`.
+   * @param operationName - The operation a named call is about (for its span).
    */
-  #resolveCall(method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, poll?: PollHints): ResolvedCall {
+  #resolveCall(
+    method: string, options: CallOptions | undefined, minimumTimeoutMs?: number, poll?: PollHints, operationName?: string,
+  ): ResolvedCall {
     checkObject(options, 'options', true);
     const explicitTimeoutMs = checkNumber(options?.timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true });
     const signal = checkSignal(options?.signal, 'options.signal');
@@ -415,7 +434,8 @@ export class OperationsClientCore {
     const timeoutMs = explicitTimeoutMs ?? Math.max(this.#timeoutMs, minimumTimeoutMs ?? 0);
     const deadline = Math.min(this.#clock.now() + timeoutMs, poll?.notAfter ?? Infinity);
     return {
-      deadline, retry, signal, metadata, minimumAttemptMs: minimumTimeoutMs, waitForReady: poll?.waitForReady ?? false,
+      method, operationName, deadline, retry, signal, metadata, minimumAttemptMs: minimumTimeoutMs,
+      waitForReady: poll?.waitForReady ?? false,
     };
   }
 
@@ -438,21 +458,27 @@ export class OperationsClientCore {
     // rejects it in the transport); a call without a signal allocates nothing.
     const closing = this.#closing.signal;
     const retrySignal = () => (call.signal === undefined ? closing : AbortSignal.any([call.signal, closing]));
+    // The call's OpenTelemetry span: undefined, and nothing else done, without an SDK.
+    const trace = RpcCallTrace.start(call.method, this.#rpcTarget, call.operationName);
+    const run = () => callWithRetry(trace === undefined ? attempt : trace.observeAttempts(attempt), {
+      policy: call.retry,
+      deadline: call.deadline,
+      signal: call.signal,
+      retrySignal,
+      metadata: trace === undefined ? call.metadata : trace.headers(call.metadata),
+      waitForReady: call.waitForReady,
+      minimumAttemptMs: call.minimumAttemptMs,
+      clock: this.#clock,
+      random: this.#random,
+      onRetry: trace?.retrying,
+    });
     try {
-      const result = await callWithRetry(attempt, {
-        policy: call.retry,
-        deadline: call.deadline,
-        signal: call.signal,
-        retrySignal,
-        metadata: call.metadata,
-        waitForReady: call.waitForReady,
-        minimumAttemptMs: call.minimumAttemptMs,
-        clock: this.#clock,
-        random: this.#random,
-      });
+      const result = await (trace === undefined ? run() : trace.run(run));
+      trace?.end();
       this.#server.reached = true;
       return result;
     } catch (error) {
+      trace?.end(error);
       if (error instanceof RpcError && !error.noConnection) this.#server.reached = true;
       throw error;
     }

@@ -5,6 +5,7 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { GrpcOperationsTransport } from '../transport/grpc-transport.js';
 import { OperationsClientCore, type ClientPlatform } from './client-core.js';
 import type { OperationsClientOptions } from './client-options.js';
@@ -13,6 +14,9 @@ import type { OperationsClientOptions } from './client-options.js';
 const NODE_PLATFORM: ClientPlatform = {
   grpcTransport: (options) => new GrpcOperationsTransport(options),
   allowManyListeners: (signal) => setMaxListeners(0, signal),
+  // Synchronous, so a script's first call is traced; the API keeps its registrations on
+  // globalThis, so this copy sees an SDK registered through `import` too.
+  loadOpenTelemetry: (): unknown => createRequire(import.meta.url)('@opentelemetry/api'),
 };
 
 /**

@@ -38,6 +38,8 @@ export interface RetryContext {
   readonly minimumAttemptMs: number | undefined;
   readonly clock: Clock;
   readonly random: () => number;
+  /** Told before each retry's sleep (the call's span records it as an event). */
+  readonly onRetry?: ((attempt: number, delayMs: number, error: unknown) => void) | undefined;
 }
 
 /**
@@ -116,6 +118,7 @@ async function retryAfter<T>(
     const bounds = serverDelayMs === undefined ? { remainingMs } : { remainingMs, floorMs: serverDelayMs };
     const delayMs = backoffDelay(retry, policy, random(), bounds);
     if (delayMs >= remainingMs) break;
+    context.onRetry?.(attempts + 1, delayMs, error);
     await clock.sleep(delayMs, signal);
     attempts++;
     try {

@@ -26,6 +26,7 @@ import type { Clock } from '../time/clock.js';
 import type {
   CallOptions, Operation, OperationNameRequest, OperationSnapshot, PollingOptions, Status,
 } from '../types.js';
+import { WaitTrace } from '../telemetry/wait-span.js';
 import { checkNumber } from '../validation.js';
 import { clampFraction, detectProgress } from './progress-fields.js';
 import type { ResumeToken } from './resume-token.js';
@@ -164,6 +165,8 @@ export class LongRunningOperation<R = unknown, M = unknown> {
   #run: AbortController | undefined;
   /** The running loop's "slice shrunk" listener (see #watchProgress). */
   #sliceShrunk: (() => void) | undefined;
+  /** The running loop's OpenTelemetry span, while a tracer provider records. */
+  #waitTrace: WaitTrace | undefined;
 
   /** @internal */
   constructor(context: OperationContext, initial: string | Operation, settings: HandleSettings) {
@@ -346,6 +349,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     if (error !== undefined && !raw.done) throw error;
     if (metadataError !== undefined) this.#metadataErrors.set(snapshot, metadataError);
     this.#latest = snapshot;
+    this.#waitTrace?.stateChanged(raw.done, this.#progress());
     for (const observer of [...this.#observers]) observer.state(snapshot);
     if (raw.done) {
       this.#finish({ snapshot, error: error ?? (snapshot.error ? failedError(this.name, snapshot.error) : undefined) });
@@ -405,7 +409,9 @@ export class LongRunningOperation<R = unknown, M = unknown> {
         () => undefined,
       );
     }
-    pollUntilDone({
+    const trace = WaitTrace.start(this.name);
+    this.#waitTrace = trace;
+    const loop = () => pollUntilDone({
       name: this.name,
       policy: this.#settings.polling,
       rpcs: this.#context.rpcs,
@@ -424,9 +430,11 @@ export class LongRunningOperation<R = unknown, M = unknown> {
         this.#accept(operation);
       },
       progress: () => this.#progress(),
-    }).then(
-      () => undefined, // #accept settled the outcome
+    });
+    (trace === undefined ? loop() : trace.run(loop)).then(
+      () => trace?.end(this.#outcome?.error), // #accept settled the outcome
       (error: unknown) => {
+        trace?.end(this.#outcome ? this.#outcome.error : error);
         if (this.#run !== run || this.#outcome) return; // released, or already done
         this.#run = undefined;
         const observers = [...this.#observers];
@@ -436,6 +444,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     ).finally(() => {
       closed.removeEventListener('abort', onClose);
       stopDeadline?.abort();
+      if (this.#waitTrace === trace) this.#waitTrace = undefined;
       if (this.#run === run) this.#run = undefined;
       // The ended loop's listener, unless a newer run has put its own there.
       if (this.#run === undefined) this.#sliceShrunk = undefined;

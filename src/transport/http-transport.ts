@@ -246,6 +246,7 @@ export class HttpOperationsTransport implements OperationsTransport {
     this.#inFlight.add(attempt);
     try {
       let response: Response;
+      options.observeHttp?.(bound.verb, url);
       try {
         response = await this.#fetch(url, {
           method: bound.verb, headers, signal: attempt.signal, ...(body === undefined ? {} : { body }),
@@ -258,6 +259,7 @@ export class HttpOperationsTransport implements OperationsTransport {
           details: [],
         }, { cause: error, noConnection: true });
       }
+      options.observeHttp?.(bound.verb, url, response.status);
       let text: string;
       try {
         text = await readBody(response, this.#maxReceiveBytes);

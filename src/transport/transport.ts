@@ -24,6 +24,13 @@ export interface TransportCallOptions {
    * state (HTTP) may ignore it.
    */
   waitForReady?: boolean;
+  /**
+   * Told the HTTP method and URL before a request is sent, then with the response's
+   * status (the client's OpenTelemetry span). Transports without HTTP ignore it.
+   *
+   * @internal
+   */
+  observeHttp?: (method: string, url: string, status?: number) => void;
 }
 
 /**

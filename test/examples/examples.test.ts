@@ -93,6 +93,15 @@ const EXPECTED: Record<string, Expectation[]> = {
     /^ok - reportRows rides out two UNAVAILABLE answers$/m,
     /^ok - reportRows reports the operation failure$/m,
   ],
+  'opentelemetry.ts': [
+    /^result: \{"rows":42\}$/m,
+    /^server saw traceparent: true$/m,
+    /^export report$/m,
+    /^ {2}longrunning\.wait longrunning\.wait\.outcome=ok$/m,
+    /^ {4}- state longrunning\.operation\.progress=1 longrunning\.operation\.done=true$/m,
+    /^ {4}google\.longrunning\.Operations\/GetOperation rpc\.grpc\.status_code=0$/m,
+    /^ {6}- retry rpc\.grpc\.status_code=14 longrunning\.retry\.delay_ms=\d+ error\.type=UNAVAILABLE$/m,
+  ],
   'migrating-from-gax.ts': [
     /^1\. promise\(\): gs:\/\/exports\/a, 4096 bytes \(FINISHING, done=true\)$/m,
     /^2\. metadata\$: RUNNING$/m,
@@ -105,7 +114,14 @@ const EXPECTED: Record<string, Expectation[]> = {
 };
 
 /** The guide pages whose TypeScript snippets must be excerpts of examples. */
-const GUIDE_PAGES = ['getting-started.md', 'pagination.md', 'migrating-from-gax.md'];
+const GUIDE_PAGES = ['getting-started.md', 'pagination.md', 'migrating-from-gax.md', 'observability.md'];
+
+/**
+ * Examples that need `@opentelemetry/*`. Under `npm run test:no-otel` (the packages
+ * hidden, `LONGRUNNING_TEST_HIDE_OTEL=1`) they must fail on exactly that import.
+ */
+const NEEDS_OPENTELEMETRY = new Set(['opentelemetry.ts']);
+const OPENTELEMETRY_HIDDEN = process.env.LONGRUNNING_TEST_HIDE_OTEL === '1';
 
 interface Run {
   file: string;
@@ -199,6 +215,11 @@ describe('examples/', function () {
     it(`${file} exits 0 by itself and prints what it shows`, () => {
       const run = runs.get(file)!;
       const output = `\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
+      if (OPENTELEMETRY_HIDDEN && NEEDS_OPENTELEMETRY.has(file)) {
+        expect(run.exitCode, `${file} exit code${output}`).to.not.equal(0);
+        expect(run.stderr, `${file}${output}`).to.match(/Cannot find package '@opentelemetry\/[\w-]+' \(hidden by hide-opentelemetry\.mjs\)/);
+        return;
+      }
       expect(run.timedOut, `${file} did not exit within ${CHILD_DEADLINE_MS / 1000} s (it hangs)${output}`).to.equal(false);
       expect(run.exitCode, `${file} exit code${output}`).to.equal(0);
       // Nothing on stderr (say, an error handler that fired), apart from Node's own
