@@ -63,7 +63,9 @@ export interface InterceptorContextOf<M extends OperationsMethod> {
   /** The full method name, e.g. `'google.longrunning.Operations/GetOperation'` (a trace's span name). */
   readonly fullMethod: `google.longrunning.Operations/${M}`;
   /** The request, validated; do not change it in place (pass a copy to `next`). */
-  readonly request: Readonly<RequestOf[M]>;
+  readonly request: Readonly<
+    M extends 'ListOperations' ? ListOperationsRequest : M extends 'WaitOperation' ? WaitOperationRequest : OperationNameRequest
+  >;
   /**
    * The outgoing headers of this attempt: the client's and the call's `metadata`,
    * lowercase names to printable ASCII values, which interceptors may add to, change
