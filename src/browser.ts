@@ -16,6 +16,9 @@ export { OperationsClient } from './client/browser-client.js';
 export type { BrowserClientOptions } from './client/browser-client.js';
 export type { ListCallOptions, OperationOptions } from './client/client-options.js';
 export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
+export type {
+  Interceptor, InterceptorContext, InterceptorContextOf, InterceptorNext, InterceptorResponse, InterceptorTransport,
+} from './client/interceptor.js';
 
 export { LongRunningOperation } from './operation/long-running-operation.js';
 export type { WaitOptions } from './operation/long-running-operation.js';

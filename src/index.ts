@@ -17,6 +17,9 @@ export type { HttpRule, HttpVerb } from './http/http-rule.js';
 export { OperationsClient } from './client/operations-client.js';
 export type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client/client-options.js';
 export type { PagedAsyncIterable, PageSettings } from './client/pagination.js';
+export type {
+  Interceptor, InterceptorContext, InterceptorContextOf, InterceptorNext, InterceptorResponse, InterceptorTransport,
+} from './client/interceptor.js';
 
 export { LongRunningOperation } from './operation/long-running-operation.js';
 export type { WaitOptions } from './operation/long-running-operation.js';

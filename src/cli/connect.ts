@@ -10,15 +10,16 @@
  * never contacts a Google auth or metadata endpoint; over HTTP/JSON the SDK has no such
  * path at all.
  *
- * `--header` values become the client's `metadata` option, which both transports send
- * with every RPC (gRPC metadata, HTTP request headers): one path, no interceptor.
+ * `--header` values are added to every RPC attempt by an SDK interceptor
+ * ({@link headerInterceptor}), which both transports send (gRPC metadata, HTTP request
+ * headers), the handle's polls and retries included: the SDK's seam, no grpc-js internals.
  *
  * @internal
  * @module
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, OperationsClient, TypeRegistry, type HttpRule } from '../index.js';
+import { InvalidArgumentError, OperationsClient, TypeRegistry, type HttpRule, type Interceptor } from '../index.js';
 import { CREDENTIAL_METADATA_KEYS, HEADER_NAME_EXPECTATION, isHeaderName, isHeaderValue } from '../validation.js';
 import { UsageError } from './exit-codes.js';
 import { loadHttpRules } from './http-rules.js';
@@ -121,6 +122,19 @@ export async function loadTypes(protos: readonly string[], includes: readonly st
 }
 
 /**
+ * The interceptor that adds the `--header` values to every attempt's headers (over any
+ * the call already has).
+ *
+ * @internal
+ */
+export function headerInterceptor(headers: Readonly<Record<string, string>>): Interceptor {
+  return (next) => (context) => {
+    Object.assign(context.headers, headers);
+    return next(context);
+  };
+}
+
+/**
  * Builds the client for the flags.
  *
  * @param onSkippedRules - Told how many rules of other APIs `--http-rules` held (skipped).
@@ -150,8 +164,8 @@ export async function connect(
   if (flags.insecure && credentialHeader !== undefined) {
     throw new UsageError('--header: credential headers are not sent over --insecure (plaintext); use TLS');
   }
-  // The client's default metadata: every call, the handle's polls included, on either transport.
-  const metadata = Object.keys(headers).length === 0 ? {} : { metadata: headers };
+  // Every attempt, the handle's polls and retries included, on either transport.
+  const interceptors = Object.keys(headers).length === 0 ? {} : { interceptors: [headerInterceptor(headers)] };
   if (endpoint.transport === 'http') {
     let httpRules: HttpRule[] | undefined;
     if (flags.httpRules !== undefined) {
@@ -159,7 +173,7 @@ export async function connect(
       if (loaded.skipped > 0) onSkippedRules?.(loaded.skipped);
       httpRules = loaded.rules;
     }
-    return httpClient(endpoint.baseUrl, flags.insecure, httpRules, types, metadata);
+    return httpClient(endpoint.baseUrl, flags.insecure, httpRules, types, interceptors);
   }
   const { address } = endpoint;
   let credentials: grpc.ChannelCredentials | undefined;
@@ -179,7 +193,7 @@ export async function connect(
       address,
       ...(credentials === undefined ? { insecure: true } : { credentials }),
       types,
-      ...metadata,
+      ...interceptors,
     });
   } catch (error) {
     if (error instanceof InvalidArgumentError && error.argument === 'address') {
@@ -192,7 +206,7 @@ export async function connect(
 /** The HTTP/JSON client; the SDK's refusals of the URL become lines about the flags. */
 function httpClient(
   baseUrl: string, insecure: boolean, httpRules: HttpRule[] | undefined, types: TypeRegistry,
-  metadata: { metadata?: Record<string, string> },
+  interceptors: { interceptors?: Interceptor[] },
 ): OperationsClient {
   try {
     return new OperationsClient({
@@ -200,7 +214,7 @@ function httpClient(
       ...(insecure ? { insecure: true } : {}),
       ...(httpRules === undefined ? {} : { httpRules }),
       types,
-      ...metadata,
+      ...interceptors,
     });
   } catch (error) {
     if (!(error instanceof InvalidArgumentError)) throw error;

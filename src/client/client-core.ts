@@ -12,6 +12,7 @@
  */
 import { PortableTypeRegistry } from '../any/portable-type-registry.js';
 import { Code } from '../code.js';
+import { debugLog } from '../debug-log.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../errors.js';
 import {
   LongRunningOperation, type HandleSettings, type OperationContext,
@@ -28,7 +29,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { HttpOperationsTransport } from '../transport/http-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
 import type {
-  CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
+  CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod,
   WaitOperationRequest,
 } from '../types.js';
 import {
@@ -36,6 +37,10 @@ import {
   CREDENTIAL_METADATA_KEYS,
 } from '../validation.js';
 import type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client-options.js';
+import {
+  composeInterceptors, debugInterceptor, interceptorFailure, type Interceptor, type InterceptorContext,
+  type InterceptorResponse, type InterceptorTransport, type RequestOf, type ResponseOf,
+} from './interceptor.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
 import { checkAnswerNames, checkListRequest, checkTypeName } from './requests.js';
 import { callWithRetry } from './retry.js';
@@ -99,6 +104,10 @@ export interface ClientPlatform {
  */
 export class OperationsClientCore {
   readonly #transport: OperationsTransport;
+  /** Which transport `#transport` is, for interceptors. */
+  readonly #transportKind: InterceptorTransport;
+  /** The debug log's interceptor, then `options.interceptors`; empty: attempts go straight to the transport. */
+  readonly #interceptors: readonly Interceptor[];
   readonly #timeoutMs: number;
   readonly #retry: ResolvedRetryOptions | false;
   readonly #maxConsecutiveEmptyPages: number;
@@ -148,6 +157,8 @@ export class OperationsClientCore {
     const metadata = this.#checkMetadata(options.metadata, 'options.metadata');
     this.#metadata = metadata === undefined ? undefined : Object.freeze({ ...metadata });
     this.#random = options.random ?? Math.random;
+    this.#interceptors = this.#resolveInterceptors(options.interceptors);
+    this.#transportKind = options.transport !== undefined ? 'custom' : options.baseUrl !== undefined ? 'http' : 'grpc';
     this.#transport = this.#buildTransport(options, platform);
     // Spans without an option when an OpenTelemetry SDK is registered (API.md); once per process.
     loadOpenTelemetry(platform.loadOpenTelemetry);
@@ -210,7 +221,7 @@ export class OperationsClientCore {
 
   async #getOperation(request: OperationNameRequest, options: CallOptions | undefined, poll?: PollHints): Promise<Operation> {
     const { name, call } = this.#resolveNamedCall('getOperation', request, options, poll);
-    return this.#invoke(call, (attempt) => this.#transport.getOperation({ name }, attempt));
+    return this.#invoke(call, 'GetOperation', { name });
   }
 
   /**
@@ -223,7 +234,7 @@ export class OperationsClientCore {
   async listOperations(request: ListOperationsRequest, options?: CallOptions): Promise<ListOperationsResponse> {
     const checked = checkListRequest(request);
     const call = this.#resolveCall('listOperations', options);
-    return this.#invoke(call, (attempt) => this.#transport.listOperations(checked, attempt));
+    return this.#invoke(call, 'ListOperations', checked);
   }
 
   /**
@@ -262,7 +273,7 @@ export class OperationsClientCore {
    */
   async cancelOperation(request: OperationNameRequest, options?: CallOptions): Promise<void> {
     const { name, call } = this.#resolveNamedCall('cancelOperation', request, options);
-    await this.#invoke(call, (attempt) => this.#transport.cancelOperation({ name }, attempt));
+    await this.#invoke(call, 'CancelOperation', { name });
   }
 
   /**
@@ -273,7 +284,7 @@ export class OperationsClientCore {
    */
   async deleteOperation(request: OperationNameRequest, options?: CallOptions): Promise<void> {
     const { name, call } = this.#resolveNamedCall('deleteOperation', request, options);
-    await this.#invoke(call, (attempt) => this.#transport.deleteOperation({ name }, attempt));
+    await this.#invoke(call, 'DeleteOperation', { name });
   }
 
   /**
@@ -303,7 +314,7 @@ export class OperationsClientCore {
     const waitRequest: WaitOperationRequest = timeoutMs === undefined ? { name } : { name, timeoutMs };
     const minimumTimeoutMs = timeoutMs === undefined ? undefined : timeoutMs + CLIENT_DEFAULTS.waitDeadlineGraceMs;
     const call = this.#resolveCall('waitOperation', options, minimumTimeoutMs, poll, name);
-    return this.#invoke(call, (attempt) => this.#transport.waitOperation(waitRequest, attempt));
+    return this.#invoke(call, 'WaitOperation', waitRequest);
   }
 
   /**
@@ -452,7 +463,75 @@ export class OperationsClientCore {
     return metadata;
   }
 
-  async #invoke<T>(call: ResolvedCall, attempt: (options: TransportCallOptions) => Promise<T>): Promise<T> {
+  /** `options.interceptors`, checked and copied, behind the debug log's when it is on. */
+  #resolveInterceptors(value: unknown): readonly Interceptor[] {
+    const expectation = 'an array of Interceptor functions, `(next) => async (context) => next(context)`';
+    if (value !== undefined && !Array.isArray(value)) throw new InvalidArgumentError('options.interceptors', value, expectation);
+    const own = (value ?? []) as unknown[];
+    const bad = own.findIndex((interceptor) => typeof interceptor !== 'function');
+    if (bad >= 0) throw new InvalidArgumentError(`options.interceptors[${bad}]`, own[bad], expectation);
+    const debug = debugLog();
+    // Outermost: its line has the outcome the caller gets, after every interceptor.
+    return Object.freeze(debug === undefined ? [...own] as Interceptor[] : [debugInterceptor(debug, () => this.#clock.now()), ...own as Interceptor[]]);
+  }
+
+  /**
+   * Sends one attempt of a call: the one place where the client hands an RPC to its
+   * transport, through the interceptors when there are any.
+   *
+   * @param attempt - 1 for the first attempt, then one more per retry.
+   */
+  async #sendAttempt<M extends OperationsMethod>(
+    method: M, request: RequestOf[M], options: TransportCallOptions, attempt: number,
+  ): Promise<ResponseOf[M]> {
+    if (this.#interceptors.length === 0) return this.#send(method, request, options);
+    const context = {
+      method,
+      fullMethod: `google.longrunning.Operations/${method}`,
+      request,
+      headers: { ...options.metadata },
+      // The first attempt of a call without a signal has none: interceptors get the closing one.
+      signal: options.signal ?? this.#closing.signal,
+      attempt,
+      transport: this.#transportKind,
+      deadline: options.deadline,
+    } as InterceptorContext;
+    const chain = composeInterceptors(this.#interceptors, (sent) => this.#sendIntercepted(method, sent, options));
+    try {
+      return await chain(context) as ResponseOf[M];
+    } catch (error) {
+      throw interceptorFailure(method, error, options.signal);
+    }
+  }
+
+  /**
+   * The end of the interceptor chain: the request, signal and headers as the
+   * interceptors left them (the headers checked again), then the transport. The method
+   * stays the client's.
+   */
+  async #sendIntercepted(
+    method: OperationsMethod, context: InterceptorContext, options: TransportCallOptions,
+  ): Promise<InterceptorResponse> {
+    const headers = this.#checkMetadata(context.headers, 'interceptor headers');
+    const sent: TransportCallOptions = { ...options, signal: context.signal };
+    if (headers === undefined || Object.keys(headers).length === 0) delete sent.metadata;
+    else sent.metadata = headers;
+    return await this.#send(method, context.request, sent) as InterceptorResponse;
+  }
+
+  /** One attempt on the transport. */
+  #send<M extends OperationsMethod>(method: M, request: RequestOf[M], options: TransportCallOptions): Promise<ResponseOf[M]> {
+    const transport = this.#transport;
+    switch (method) {
+      case 'GetOperation': return transport.getOperation(request, options) as Promise<ResponseOf[M]>;
+      case 'ListOperations': return transport.listOperations(request, options) as Promise<ResponseOf[M]>;
+      case 'CancelOperation': return transport.cancelOperation(request, options) as Promise<ResponseOf[M]>;
+      case 'DeleteOperation': return transport.deleteOperation(request, options) as Promise<ResponseOf[M]>;
+      case 'WaitOperation': return transport.waitOperation(request, options) as Promise<ResponseOf[M]>;
+    }
+  }
+
+  async #invoke<M extends OperationsMethod>(call: ResolvedCall, method: M, request: RequestOf[M]): Promise<ResponseOf[M]> {
     call.signal?.throwIfAborted();
     // Asked for only when a retry must wait (the first attempt needs neither: close()
     // rejects it in the transport); a call without a signal allocates nothing.
@@ -460,7 +539,8 @@ export class OperationsClientCore {
     const retrySignal = () => (call.signal === undefined ? closing : AbortSignal.any([call.signal, closing]));
     // The call's OpenTelemetry span: undefined, and nothing else done, without an SDK.
     const trace = RpcCallTrace.start(call.method, this.#rpcTarget, call.operationName);
-    const run = () => callWithRetry(trace === undefined ? attempt : trace.observeAttempts(attempt), {
+    const send = (options: TransportCallOptions, attempt: number) => this.#sendAttempt(method, request, options, attempt);
+    const run = () => callWithRetry(trace === undefined ? send : trace.observeAttempts(send), {
       policy: call.retry,
       deadline: call.deadline,
       signal: call.signal,

@@ -7,6 +7,7 @@
 import type { PortableTypeRegistry as TypeRegistry } from '../any/portable-type-registry.js';
 import type { Clock } from '../time/clock.js';
 import type { HttpRule } from '../http/http-rule.js';
+import type { Interceptor } from './interceptor.js';
 import type { GrpcTransportOptions } from '../transport/grpc-transport.js';
 import type { OperationsTransport } from '../transport/transport.js';
 import type { CallOptions, PollingOptions, RetryOptions } from '../types.js';
@@ -89,6 +90,24 @@ export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
    * ```
    */
   metadata?: Record<string, string>;
+  /**
+   * Functions around every RPC attempt of this client, on either transport, the polls
+   * of its operation handles and every retry included: the seam for headers, custom
+   * auth, logging and tracing. The first is the outermost; the chain runs again for each
+   * attempt. See {@link Interceptor} for what they get and how their errors reach the
+   * caller, and docs/observability.md.
+   *
+   * @example
+   * ```ts
+   * import { OperationsClient, type Interceptor } from 'longrunning-client';
+   * const tenant: Interceptor = (next) => async (context) => {
+   *   context.headers['x-tenant'] = 'blue';
+   *   return next(context);
+   * };
+   * const client = new OperationsClient({ address: 'localhost:50051', insecure: true, interceptors: [tenant] });
+   * ```
+   */
+  interceptors?: readonly Interceptor[];
   /** Replaces the clock (tests). @internal */
   clock?: Clock;
   /** Replaces `Math.random` for jitter (tests). @internal */

@@ -9,12 +9,17 @@
  * @module
  */
 import { retryDelayFromDetails } from '../any/rpc-status.js';
+import { codeName } from '../code.js';
+import { debugLine, debugLog, type DebugSink } from '../debug-log.js';
 import { RpcError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import { isTransientForCall } from '../transient.js';
 import { isPermanentFailure, type TransportCallOptions } from '../transport/transport.js';
 import type { ResolvedRetryOptions } from '../options/client.js';
+
+/** Sends attempt number `attempt` (1 for the first) with these options. @internal */
+export type Attempt<T> = (options: TransportCallOptions, attempt: number) => Promise<T>;
 
 /** What one call needs to run its attempts. @internal */
 export interface RetryContext {
@@ -62,7 +67,7 @@ export function isTransient(error: unknown, remainingMs: number): boolean {
  * @internal
  */
 export async function callWithRetry<T>(
-  attempt: (options: TransportCallOptions) => Promise<T>,
+  attempt: Attempt<T>,
   context: RetryContext,
 ): Promise<T> {
   const { policy } = context;
@@ -70,7 +75,7 @@ export async function callWithRetry<T>(
     ? Math.max(policy.attemptTimeoutMs, context.minimumAttemptMs ?? 0)
     : undefined;
   try {
-    return await attempt(attemptOptions(context, attemptTimeoutMs, context.signal));
+    return await attempt(attemptOptions(context, attemptTimeoutMs, context.signal), 1);
   } catch (error) {
     if (context.signal?.aborted) throw context.signal.reason;
     if (!policy || policy.retries === 0) throw error;
@@ -98,7 +103,7 @@ function attemptOptions(
  */
 async function retryAfter<T>(
   firstError: unknown,
-  attempt: (options: TransportCallOptions) => Promise<T>,
+  attempt: Attempt<T>,
   context: RetryContext,
   policy: ResolvedRetryOptions,
   attemptTimeoutMs: number | undefined,
@@ -108,28 +113,49 @@ async function retryAfter<T>(
   const signal = context.retrySignal();
   let error = firstError;
   let attempts = 1;
-  for (let retry = 1; retry <= policy.retries; retry++) {
+  // Read once per retried call: retries are rare, and off costs nothing more.
+  const debug = debugLog();
+  let retry = 1;
+  for (; retry <= policy.retries; retry++) {
     if (signal.aborted) throw signal.reason;
     const remainingMs = deadline - clock.now();
     if (!isTransient(error, remainingMs)) break;
     const serverDelayMs = retryDelayFromDetails((error as RpcError).details);
     // A server asking for more time than the deadline leaves: fail now, not later.
-    if (serverDelayMs !== undefined && serverDelayMs >= remainingMs) break;
+    if (serverDelayMs !== undefined && serverDelayMs >= remainingMs) {
+      debugRetry(debug, error, attempts, 'no retry: the server\'s RetryInfo asks for more than the deadline leaves');
+      break;
+    }
     const bounds = serverDelayMs === undefined ? { remainingMs } : { remainingMs, floorMs: serverDelayMs };
     const delayMs = backoffDelay(retry, policy, random(), bounds);
-    if (delayMs >= remainingMs) break;
+    if (delayMs >= remainingMs) {
+      debugRetry(debug, error, attempts, 'no retry: the deadline is nearer than the backoff');
+      break;
+    }
+    debugRetry(debug, error, attempts,
+      `retry in ${Math.round(delayMs)}ms (${serverDelayMs === undefined ? 'backoff' : 'server RetryInfo'}, retry ${retry} of ${policy.retries})`);
     context.onRetry?.(attempts + 1, delayMs, error);
     await clock.sleep(delayMs, signal);
     attempts++;
     try {
-      return await attempt(attemptOptions(context, attemptTimeoutMs, signal));
+      return await attempt(attemptOptions(context, attemptTimeoutMs, signal), attempts);
     } catch (attemptError) {
       if (signal.aborted) throw signal.reason;
       error = attemptError;
     }
   }
+  if (retry > policy.retries && isTransient(error, deadline - clock.now())) {
+    debugRetry(debug, error, attempts, `no retry: all ${policy.retries} retries made`);
+  }
   if (error instanceof RpcError && error.attempts !== attempts) {
     throw new RpcError(error.method, error.status, { attempts, cause: error.cause, noConnection: error.noConnection });
   }
   throw error;
+}
+
+/** A debug line about a retry decision after attempt `attempts` failed with `error`. */
+function debugRetry(debug: DebugSink | undefined, error: unknown, attempts: number, decision: string): void {
+  if (debug === undefined) return;
+  const rpc = error as RpcError;
+  debugLine(debug, 'retry', `${rpc.method} attempt=${attempts} failed ${codeName(rpc.code)}: ${decision}`);
 }

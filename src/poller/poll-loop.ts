@@ -8,7 +8,8 @@
  */
 import { sameAny } from '../any/equality.js';
 import { retryDelayFromDetails } from '../any/rpc-status.js';
-import { Code } from '../code.js';
+import { Code, codeName } from '../code.js';
+import { debugLine, debugLog, percentText, type DebugSink } from '../debug-log.js';
 import { RpcError } from '../errors.js';
 import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
@@ -165,17 +166,23 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   let reachedAt = clock.now();
   let previous: Operation | undefined = options.initial;
   let delayMs = 0;
+  /** Why `delayMs` is what it is, for the debug log (a constant string: free when the log is off). */
+  let delayReason = 'first poll';
+  /** Read once per run: a log that is off costs a branch per step. */
+  const debug = debugLog();
   /** Made at the first known progress: most operations report none. */
   let estimate: ProgressEstimate | undefined;
   if (!needInitialState) estimate = sampleProgress(options, estimate);
   if (!needInitialState && !wantsToWait(policy, server, clock.now())) {
     polls = 1;
     delayMs = backoffDelay(1, policy, random());
+    delayReason = 'backoff';
   }
 
   for (;;) {
     if (delayMs > 0) await clock.sleep(delayMs, signal);
     signal.throwIfAborted();
+    const sleptMs = delayMs;
     delayMs = 0;
     const step = nextStep(options, needInitialState);
     if (step === 'await-probe') {
@@ -192,6 +199,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       waited = true;
       immediateAnswers = 2;
       delayMs = backoffDelay(1, policy, random());
+      delayReason = 'server answers waits at once: paced like a poll';
       continue;
     }
     const waits = step !== 'get';
@@ -208,6 +216,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
         probe = server.startProbe(() => clock.now());
       }
     }
+    if (debug !== undefined) debugStep(debug, name, step, sliceMs, policy.strategy, sleptMs, delayReason);
     const startedAt = clock.now();
     const slice = waits ? new WaitSlice(signal, sliceMs) : undefined;
     inFlight = slice;
@@ -228,6 +237,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       signal.throwIfAborted();
       if (slice?.interrupted() === true) {
         delayMs = 0;
+        delayReason = 'wait cut to a shorter slice';
         continue;
       }
       if (waits) slices?.failed(clock.now() - startedAt);
@@ -235,6 +245,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
         server.markWaitUnsupported(clock.now());
         polls++;
         delayMs = backoffDelay(polls, policy, random());
+        delayReason = 'WaitOperation is UNIMPLEMENTED: GetOperation backoff';
         continue;
       }
       if (!isTransientForPolling(error)) throw error;
@@ -249,6 +260,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       const serverDelayMs = retryDelayFromDetails(rpcError.details);
       const bounds = serverDelayMs === undefined ? {} : { floorMs: serverDelayMs };
       delayMs = backoffDelay(consecutiveFailures, failurePolicy, random(), bounds);
+      delayReason = `${codeName(rpcError.code)}, failure ${consecutiveFailures}${serverDelayMs === undefined ? '' : ', server RetryInfo'}`;
       continue;
     } finally {
       slice?.dispose();
@@ -259,6 +271,7 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     reachedAt = clock.now();
     needInitialState = false;
     onOperation(operation);
+    if (debug !== undefined) debugState(debug, options, previous, operation);
     if (operation.done) return operation;
     if (waits) {
       polls = 0;
@@ -271,24 +284,46 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
         slices?.held(sliceMs, elapsedMs, !unchanged);
         immediateAnswers = 0;
         delayMs = 0;
+        delayReason = 'held answer: wait again';
       } else {
         // Progress is the server working as designed; the same state again, at once, is a
         // server that ignores the timeout: after the first such answer, poll-schedule it.
         immediateAnswers = unchanged ? immediateAnswers + 1 : 0;
         if (unchanged) server.waitsAnsweredAtOnce = true;
         delayMs = immediateAnswerDelay(Math.ceil(immediateMs - elapsedMs), immediateAnswers, policy, random);
+        delayReason = unchanged ? 'immediate answer, unchanged' : 'immediate answer with progress';
       }
     } else if (wantsToWait(policy, server, clock.now())) {
       delayMs = 0; // that was the initial state; long-polling starts now
+      delayReason = 'initial state read: long-poll';
     } else {
       polls++;
       delayMs = backoffDelay(polls, policy, random());
+      delayReason = `backoff, poll ${polls}`;
       estimate = sampleProgress(options, estimate);
       // Poll around the estimated finish instead of where the backoff happens to fall.
-      if (estimate !== undefined) delayMs = estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
+      if (estimate !== undefined) {
+        delayMs = estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
+        delayReason = `progress estimate, poll ${polls}`;
+      }
     }
     previous = operation;
   }
+}
+
+/** A debug line about the step the loop takes now, and the pause before it. */
+function debugStep(
+  debug: DebugSink, name: string, step: Step, sliceMs: number, strategy: string, sleptMs: number, reason: string,
+): void {
+  const rpc = step === 'get' ? 'GetOperation' : step === 'await-probe' ? 'await another handle\'s probe' : `WaitOperation slice=${sliceMs}ms`;
+  debugLine(debug, 'poll', `${name} strategy=${strategy} after=${Math.round(sleptMs)}ms (${reason}): ${step === 'probe' ? 'probe ' : ''}${rpc}`);
+}
+
+/** A debug line for a state that differs from the previous one (done, or other metadata). */
+function debugState(debug: DebugSink, options: PollLoopOptions, previous: Operation | undefined, operation: Operation): void {
+  if (previous !== undefined && previous.done === operation.done && sameAny(previous.metadata, operation.metadata)) return;
+  const outcome = !operation.done ? '' : operation.error === undefined ? ' outcome=ok' : ` outcome=${codeName(operation.error.code)}`;
+  debugLine(debug, 'state', `${operation.name} done=${String(operation.done)} progress=${percentText(options.progress?.())}${outcome}`);
 }
 
 /** Adds the latest state's progress to the run's estimate (made at the first one known). */

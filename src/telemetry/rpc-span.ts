@@ -57,7 +57,7 @@ export function rpcTargetOf(transport: object): RpcTarget {
 export type HttpAttemptObserver = (method: string, url: string, status?: number) => void;
 
 /** An attempt function of the client: one transport call with its options. */
-type Attempt<O, T> = (options: O) => Promise<T>;
+type Attempt<O, T> = (options: O, attempt: number) => Promise<T>;
 
 /**
  * A traced RPC call. Exists only while a tracer provider is registered; a span that is
@@ -131,7 +131,7 @@ export class RpcCallTrace {
         this.#span.setAttribute('http.response.status_code', status);
       }
     };
-    return (options) => attempt({ ...options, observeHttp });
+    return (options, number) => attempt({ ...options, observeHttp }, number);
   }
 
   /** A retry is about to wait `delayMs` and make attempt `attempt`, after `error`. */
