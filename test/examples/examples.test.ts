@@ -185,6 +185,12 @@ function snippetsOf(page: string, markdown: string): Snippet[] {
     if (!/^```(ts|typescript)\s*$/.test(lines[i])) continue;
     const end = lines.indexOf('```', i + 1);
     if (end < 0) throw new Error(`${page}:${i + 1}: unterminated code block`);
+    // A block right after a `<!-- snippet ... -->` set-up runs on its own in
+    // test/public/snippets.test.ts: it is real code without being an excerpt.
+    if (lines[i - 1]?.trim() === '-->') {
+      i = end;
+      continue;
+    }
     let next = end + 1;
     while (next < lines.length && lines[next].trim() === '') next++;
     const source = /examples\/([\w.-]+\.ts)/.exec(lines[next] ?? '')?.[1];
