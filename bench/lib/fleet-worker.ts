@@ -4,7 +4,7 @@
  * Waits on every operation the parent names with one client, and reports.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { OperationsClient, type Operation } from '../../src/index.js';
+import { OperationsClient, type ClientPollingOptions, type Operation } from '../../src/index.js';
 import type { ChildMessage, FleetChildConfig, FleetChildResult, MemorySample, ParentMessage } from './fleet-protocol.js';
 import { closeGax, createGaxOperationsClient, gaxOperation, toGaxOperation } from './gax.js';
 import { benchTypes, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from './payloads.js';
@@ -48,7 +48,10 @@ function waiterFor(config: FleetChildConfig): Waiter {
       close: () => closeGax(gaxClient),
     };
   }
-  const client = new OperationsClient({ address: config.address, insecure: true, types: types.registry });
+  // BENCH_FLEET_POLLING='{"maxConcurrentWaits":Infinity}'-style JSON (numbers, or "Infinity"): the
+  // client's polling options, to compare the defaults with other bounds (docs/performance.md).
+  const polling = JSON.parse(process.env.BENCH_FLEET_POLLING ?? '{}', (_, value: unknown) => (value === 'Infinity' ? Infinity : value)) as ClientPollingOptions;
+  const client = new OperationsClient({ address: config.address, insecure: true, types: types.registry, polling });
   const options = {
     responseType: RESULT_TYPE,
     metadataType: PROGRESS_TYPE,

@@ -40,6 +40,8 @@ class ChildChannel {
   constructor(config: FleetChildConfig) {
     // BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there (see docs/performance.md).
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+    // BENCH_HEAP_PROF_DIR=<dir>: a V8 sampling heap profile (allocations) of each child.
+    if (process.env.BENCH_HEAP_PROF_DIR) profile.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF_DIR}`);
     this.#child = spawn(process.execPath, [...profile, '--import', 'tsx', '--expose-gc', path.join(REPO_ROOT, 'bench', 'fleet-child.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none', BENCH_FLEET: JSON.stringify(config) },
@@ -157,7 +159,12 @@ const METRICS = {
 type MetricName = keyof typeof METRICS;
 
 export async function runFleet(context: SectionContext): Promise<SectionOutput> {
-  const { operations, windowMs, variants, passes } = context.sizes.fleet;
+  const { operations, windowMs } = context.sizes.fleet;
+  // For experiments (docs/performance.md): BENCH_FLEET_VARIANTS=ours-poll,gax BENCH_FLEET_PASSES=1.
+  const variants = (process.env.BENCH_FLEET_VARIANTS?.split(',') as FleetVariant[] | undefined) ?? context.sizes.fleet.variants;
+  const passes = Number(process.env.BENCH_FLEET_PASSES ?? context.sizes.fleet.passes);
+  for (const variant of variants) if (!(variant in LABELS)) throw new Error(`BENCH_FLEET_VARIANTS: unknown client ${variant}`);
+  if (!Number.isInteger(passes) || passes < 1 || passes > 10) throw new Error(`BENCH_FLEET_PASSES: ${passes}, expected 1 to 10`);
   const limitMs = windowMs + 120_000;
   const liveSampleAtMs = windowMs / 10;
   const runs: FleetRun[] = [];

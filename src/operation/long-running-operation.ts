@@ -21,6 +21,7 @@ import {
 } from '../errors.js';
 import type { ResolvedPolling } from '../options/polling.js';
 import { pollUntilDone, type OperationRpcs } from '../poller/poll-loop.js';
+import type { PollLimiter } from '../poller/poll-limiter.js';
 import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';
 import type {
@@ -56,6 +57,8 @@ export interface OperationContext {
    */
   readonly rpcs: HandleRpcs;
   readonly server: ServerState;
+  /** The client's bounds on its handles' long-polls and polls in flight. */
+  readonly limiter: PollLimiter;
   readonly types: TypeRegistry;
   readonly clock: Clock;
   readonly random: () => number;
@@ -410,6 +413,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       policy: this.#settings.polling,
       rpcs: this.#context.rpcs,
       server: this.#context.server,
+      limiter: this.#context.limiter,
       clock,
       random: this.#context.random,
       // Ended by the handle (no observers left, totalTimeoutMs) or by the client's close().

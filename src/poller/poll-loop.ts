@@ -15,6 +15,7 @@ import type { Clock } from '../time/clock.js';
 import { TRANSIENT_POLLING_CODES } from '../transient.js';
 import type { CallOptions, Operation, OperationNameRequest, WaitOperationRequest } from '../types.js';
 import type { ResolvedPolling } from '../options/polling.js';
+import type { PollLimiter } from './poll-limiter.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
 import { ProgressEstimate } from './progress-estimate.js';
 import { WaitSliceSchedule } from './wait-slices.js';
@@ -55,6 +56,11 @@ export interface PollLoopOptions {
   readonly policy: ResolvedPolling;
   readonly rpcs: OperationRpcs;
   readonly server: ServerState;
+  /**
+   * The client's bounds on long-polls held and polls in flight, shared by its handles.
+   * Absent: no bounds (tests of the loop alone).
+   */
+  readonly limiter?: PollLimiter;
   readonly clock: Clock;
   readonly random: () => number;
   /** Aborting ends the loop at once with the signal's reason; no RPC follows. */
@@ -145,7 +151,7 @@ type Step = 'get' | 'wait' | 'probe' | 'await-probe';
  * @internal
  */
 export async function pollUntilDone(options: PollLoopOptions): Promise<Operation> {
-  const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
+  const { name, policy, rpcs, server, limiter, clock, random, signal, onOperation } = options;
   /** The WaitOperation in flight, which a shrunk slice may cut short. */
   let inFlight: WaitSlice | undefined;
   options.onSliceShrunk?.(() => inFlight?.shrinkTo(sliceLimit(options)));
@@ -165,6 +171,13 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   let reachedAt = clock.now();
   let previous: Operation | undefined = options.initial;
   let delayMs = 0;
+  /**
+   * Whether the pause just slept was a poll-schedule delay: a handle the long-poll cap
+   * turns away then polls at once; otherwise it first sleeps such a delay, so the
+   * handles beyond the cap cost what the `poll` strategy would (and try for a slot
+   * again each time they wake).
+   */
+  let pollDelaySlept = false;
   /** Made at the first known progress: most operations report none. */
   let estimate: ProgressEstimate | undefined;
   if (!needInitialState) estimate = sampleProgress(options, estimate);
@@ -172,12 +185,14 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     polls = 1;
     delayMs = backoffDelay(1, policy, random());
   }
+  /** Whether this loop holds one of the client's long-poll slots (only during a wait). */
+  let holdsWait = false;
 
   for (;;) {
     if (delayMs > 0) await clock.sleep(delayMs, signal);
     signal.throwIfAborted();
     delayMs = 0;
-    const step = nextStep(options, needInitialState);
+    let step = nextStep(options, needInitialState);
     if (step === 'await-probe') {
       // Another handle is asking whether the server serves WaitOperation: its answer
       // decides for this one too, so a fleet of new handles sends one probe, not one each.
@@ -194,6 +209,23 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       delayMs = backoffDelay(1, policy, random());
       continue;
     }
+    // Beyond the client's long-poll cap (`auto` only: `wait` asked for long-polls alone),
+    // poll on the poll schedule, trying for a slot each time.
+    let cappedPoll = false;
+    if (step !== 'get' && limiter !== undefined && policy.strategy === 'auto') {
+      holdsWait = limiter.tryAcquireWait();
+      if (!holdsWait) {
+        if (!pollDelaySlept) {
+          polls++;
+          delayMs = pollDelay(options, polls, estimate);
+          pollDelaySlept = true;
+          continue;
+        }
+        step = 'get';
+        cappedPoll = true;
+      }
+    }
+    pollDelaySlept = false;
     const waits = step !== 'get';
     let sliceMs = 0;
     let probe: WaitProbe | undefined;
@@ -216,6 +248,10 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       waitForReady: server.reached,
       notAfter: consecutiveFailures > 0 ? reachedAt + policy.maxOutageMs : Infinity,
     };
+    // Polls beyond the client's bound on polls in flight queue here, first come first served.
+    const pollSlot = !waits && limiter !== undefined ? limiter.acquirePoll(signal) : undefined;
+    // Aborted while queued: rejects with the run's reason, holding no slot.
+    if (pollSlot !== undefined) await pollSlot;
     let operation: Operation;
     try {
       operation = waits
@@ -253,6 +289,9 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     } finally {
       slice?.dispose();
       inFlight = undefined;
+      if (!waits) limiter?.releasePoll();
+      else if (holdsWait) limiter?.releaseWait();
+      holdsWait = false;
     }
     probe?.settle('supported');
     consecutiveFailures = 0;
@@ -278,17 +317,23 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
         if (unchanged) server.waitsAnsweredAtOnce = true;
         delayMs = immediateAnswerDelay(Math.ceil(immediateMs - elapsedMs), immediateAnswers, policy, random);
       }
-    } else if (wantsToWait(policy, server, clock.now())) {
+    } else if (!cappedPoll && wantsToWait(policy, server, clock.now())) {
       delayMs = 0; // that was the initial state; long-polling starts now
     } else {
       polls++;
-      delayMs = backoffDelay(polls, policy, random());
       estimate = sampleProgress(options, estimate);
-      // Poll around the estimated finish instead of where the backoff happens to fall.
-      if (estimate !== undefined) delayMs = estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
+      delayMs = pollDelay(options, polls, estimate);
+      pollDelaySlept = true;
     }
     previous = operation;
   }
+}
+
+/** The pause before the next GetOperation: the backoff, or around the estimated finish. */
+function pollDelay({ policy, clock, random }: PollLoopOptions, polls: number, estimate: ProgressEstimate | undefined): number {
+  const delayMs = backoffDelay(polls, policy, random());
+  // Poll around the estimated finish instead of where the backoff happens to fall.
+  return estimate === undefined ? delayMs : estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
 }
 
 /** Adds the latest state's progress to the run's estimate (made at the first one known). */
