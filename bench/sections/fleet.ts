@@ -40,8 +40,6 @@ class ChildChannel {
   constructor(config: FleetChildConfig) {
     // BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there (see docs/performance.md).
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-    // BENCH_HEAP_PROF_DIR=<dir>: a V8 sampling heap profile (allocations) of each child.
-    if (process.env.BENCH_HEAP_PROF_DIR) profile.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF_DIR}`);
     this.#child = spawn(process.execPath, [...profile, '--import', 'tsx', '--expose-gc', path.join(REPO_ROOT, 'bench', 'fleet-child.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none', BENCH_FLEET: JSON.stringify(config) },

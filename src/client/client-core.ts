@@ -21,6 +21,7 @@ import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js
 import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
 import { POLLING_DEFAULTS, resolvePollLimits, resolvePolling, type ResolvedPolling } from '../options/polling.js';
 import { PollLimiter } from '../poller/poll-limiter.js';
+import { RunSet } from '../operation/run-set.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
 import { ServerState } from '../poller/server-state.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -392,7 +393,7 @@ export class OperationsClientCore {
       types: this.#types,
       clock: this.#clock,
       random: this.#random,
-      closed: this.#closing.signal,
+      runs: new RunSet(this.#closing.signal),
     };
     return this.#operationContext;
   }

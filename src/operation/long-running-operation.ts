@@ -30,6 +30,7 @@ import type {
 import { checkNumber } from '../validation.js';
 import { clampFraction, detectProgress } from './progress-fields.js';
 import type { ResumeToken } from './resume-token.js';
+import type { RunSet } from './run-set.js';
 import { sameAny, sameOperation } from './snapshot.js';
 
 /** Options of `promise()`: the caller's own limits, which do not affect other callers. */
@@ -62,8 +63,8 @@ export interface OperationContext {
   readonly types: TypeRegistry;
   readonly clock: Clock;
   readonly random: () => number;
-  /** The client's close(): aborts every poll loop, with a `ClientClosedError`. */
-  readonly closed: AbortSignal;
+  /** The client's close(): aborts every poll loop in it, with a `ClientClosedError`. */
+  readonly runs: RunSet;
 }
 
 /** The poll loop's RPCs and the handle's own. @internal */
@@ -393,12 +394,9 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     if (this.#outcome || this.#run) return;
     const run = new AbortController();
     this.#run = run;
-    const { clock, closed } = this.#context;
-    // The client's close() aborts this run: one listener, removed when the run ends, is
-    // smaller than a combined signal per run (AbortSignal.any), which a fleet pays for.
-    const onClose = () => run.abort(closed.reason);
-    if (closed.aborted) onClose();
-    else closed.addEventListener('abort', onClose, { once: true });
+    const { clock, runs } = this.#context;
+    // The client's close() aborts this run (see RunSet for why not a listener per run).
+    runs.add(run);
     const { totalTimeoutMs } = this.#settings.polling;
     const stopDeadline = totalTimeoutMs === undefined ? undefined : new AbortController();
     if (stopDeadline !== undefined && totalTimeoutMs !== undefined) {
@@ -438,7 +436,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
         for (const observer of observers) observer.end(error);
       },
     ).finally(() => {
-      closed.removeEventListener('abort', onClose);
+      runs.delete(run);
       stopDeadline?.abort();
       if (this.#run === run) this.#run = undefined;
       // The ended loop's listener, unless a newer run has put its own there.

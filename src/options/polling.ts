@@ -87,7 +87,7 @@ export interface ResolvedPollLimits {
  */
 export const POLL_LIMIT_DEFAULTS: ResolvedPollLimits = Object.freeze({
   /** Within the 100 concurrent streams most servers allow on one HTTP/2 connection. */
-  maxConcurrentWaits: 100,
+  maxConcurrentWaits: Infinity,
   /**
    * Enough to keep a loopback server busy (a poll is about 0.2 ms of client CPU, so 64
    * in flight cover 13 ms of round trip), few enough that the answers read in one
