@@ -56,7 +56,7 @@ describe('PollLimiter', () => {
   it('a poll queued behind others waits its turn even when a slot is free at once', () => {
     const limiter = new PollLimiter(0, 1);
     const signal = new AbortController().signal;
-    limiter.acquirePoll(signal);
+    void limiter.acquirePoll(signal);
     void limiter.acquirePoll(signal);
     limiter.releasePoll(); // the queued one takes the slot
     expect(limiter.acquirePoll(signal)).to.be.instanceOf(Promise);
@@ -64,7 +64,7 @@ describe('PollLimiter', () => {
 
   it('an aborted queued poll leaves the queue with the reason and takes no slot', async () => {
     const limiter = new PollLimiter(0, 1);
-    limiter.acquirePoll(new AbortController().signal);
+    void limiter.acquirePoll(new AbortController().signal);
     const first = new AbortController();
     const second = new AbortController();
     const aborted = limiter.acquirePoll(first.signal)!;
