@@ -36,5 +36,5 @@ export {
 } from './errors.js';
 export type {
   Any, CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
-  OperationsMethod, OperationSnapshot, PollingOptions, RetryOptions, Status, WaitOperationRequest,
+  ClientPollingOptions, OperationsMethod, OperationSnapshot, PollingOptions, RetryOptions, Status, WaitOperationRequest,
 } from './types.js';

@@ -275,3 +275,33 @@ export interface PollingOptions {
    */
   maxOutageMs?: number;
 }
+
+/**
+ * A client's polling defaults: every {@link PollingOptions} field, as defaults of its
+ * handles, plus bounds that hold for all its handles together. They keep a fleet of
+ * thousands of operations on one client within a steady memory and event-loop budget
+ * (docs/performance.md); a handle cannot set them.
+ */
+export interface ClientPollingOptions extends PollingOptions {
+  /**
+   * The most `WaitOperation` long-polls the client's handles hold at once (`'auto'`
+   * strategy). A handle beyond it polls with `GetOperation` on the poll schedule, trying
+   * for a slot each time before it polls, until one frees. From 0 (never long-poll);
+   * `Infinity`: no cap. Each held long-poll costs a call's memory and an HTTP/2 stream
+   * for as long as it waits; 100 stays within the concurrent streams most servers
+   * allow on one connection (Google front ends advertise 100), so the handles' other
+   * calls are not starved. `'wait'` handles always long-poll and are not counted.
+   * @defaultValue 100
+   */
+  maxConcurrentWaits?: number;
+  /**
+   * The most `GetOperation` polls of the client's handles in flight at once; further
+   * polls queue, first come first served, until one ends (a queued poll still ends at
+   * once on abort, `close()` or `totalTimeoutMs`). From 1; `Infinity`: no bound. A
+   * fleet whose polls fall due together then spreads them over the event loop instead
+   * of starting thousands in one tick. The handles' own `poll()` and the client's
+   * methods are not queued.
+   * @defaultValue 64
+   */
+  maxPollsInFlight?: number;
+}

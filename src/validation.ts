@@ -140,7 +140,7 @@ export function isNumberIn(value: unknown, range: NumberRange): value is number 
   const { min, integer = false, allowInfinity = false } = range;
   const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
   return typeof value === 'number' && !Number.isNaN(value) && (allowInfinity || Number.isFinite(value)) &&
-    value >= min && value <= max && (!integer || Number.isInteger(value));
+    value >= min && value <= max && (!integer || Number.isInteger(value) || value === Infinity);
 }
 
 /**
@@ -154,7 +154,7 @@ export function checkNumber(value: unknown, argument: string, range: NumberRange
     const { min, integer = false, allowInfinity = false } = range;
     const max = range.max ?? (allowInfinity ? Infinity : Number.MAX_SAFE_INTEGER);
     throw new InvalidArgumentError(argument, value, allowInfinity
-      ? `a number from ${min} to Infinity (no limit)`
+      ? `${integer ? 'an integer' : 'a number'} from ${min} to Infinity (no limit)`
       : `${integer ? 'an integer' : 'a finite number'} from ${min} to ${max}`);
   }
   return value;

@@ -3,8 +3,13 @@
  * its memory, CPU and event loop are measured without the server's (the parent's).
  * Waits on every operation the parent names with one client, and reports.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { OperationsClient, type Operation } from '../../src/index.js';
+import { pathToFileURL } from 'node:url';
+import { OperationsClient, TypeRegistry, type ClientPollingOptions, type Operation } from '../../src/index.js';
+import { REPO_ROOT } from './machine.js';
 import type { ChildMessage, FleetChildConfig, FleetChildResult, MemorySample, ParentMessage } from './fleet-protocol.js';
 import { closeGax, createGaxOperationsClient, gaxOperation, toGaxOperation } from './gax.js';
 import { benchTypes, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from './payloads.js';
@@ -32,7 +37,19 @@ interface Waiter {
   close(): Promise<void>;
 }
 
-function waiterFor(config: FleetChildConfig): Waiter {
+/**
+ * The SDK the fleet measures: the built package (`dist/`, what users run), so the
+ * numbers are not those of tsx's on-the-fly transform (which wraps every closure it
+ * creates in a naming helper: CPU and memory per closure that no user pays).
+ * BENCH_FLEET_SOURCE=1 measures `src/` through tsx instead.
+ */
+async function sdk(): Promise<{ OperationsClient: typeof OperationsClient; TypeRegistry: typeof TypeRegistry }> {
+  if (process.env.BENCH_FLEET_SOURCE === '1') return { OperationsClient, TypeRegistry };
+  const built = path.join(REPO_ROOT, 'dist', 'index.js');
+  return (await import(pathToFileURL(built).href)) as { OperationsClient: typeof OperationsClient; TypeRegistry: typeof TypeRegistry };
+}
+
+async function waiterFor(config: FleetChildConfig): Promise<Waiter> {
   const types = benchTypes();
   if (config.variant === 'gax') {
     const gaxClient = createGaxOperationsClient(config.address);
@@ -48,7 +65,11 @@ function waiterFor(config: FleetChildConfig): Waiter {
       close: () => closeGax(gaxClient),
     };
   }
-  const client = new OperationsClient({ address: config.address, insecure: true, types: types.registry });
+  // BENCH_FLEET_POLLING='{"maxConcurrentWaits":Infinity}'-style JSON (numbers, or "Infinity"): the
+  // client's polling options, to compare the defaults with other bounds (docs/performance.md).
+  const polling = JSON.parse(process.env.BENCH_FLEET_POLLING ?? '{}', (_, value: unknown) => (value === 'Infinity' ? Infinity : value)) as ClientPollingOptions;
+  const { OperationsClient: Client, TypeRegistry: Registry } = await sdk();
+  const client = new Client({ address: config.address, insecure: true, types: Registry.fromRoot(types.root), polling });
   const options = {
     responseType: RESULT_TYPE,
     metadataType: PROGRESS_TYPE,
@@ -70,7 +91,7 @@ export async function runFleetChild(): Promise<void> {
   if (config === null || typeof process.send !== 'function') {
     throw new Error('bench/fleet-child.ts is started by the fleet benchmark (npm run bench), not directly.');
   }
-  const waiter = waiterFor(config);
+  const waiter = await waiterFor(config);
   try {
     await waiter.warmUp();
     collectGarbage();
@@ -79,6 +100,16 @@ export async function runFleetChild(): Promise<void> {
     await send({ type: 'ready', baseline });
     const { names } = await started;
 
+    // BENCH_HEAP_PROF_DIR=<dir>: a sampling profile of every allocation during the fleet,
+    // garbage included (--heap-prof keeps only what is still live at the end).
+    const heapProfDir = process.env.BENCH_HEAP_PROF_DIR;
+    const session = heapProfDir ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+      });
+    }
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const cpuStart = process.cpuUsage();
@@ -126,6 +157,11 @@ export async function runFleetChild(): Promise<void> {
       firstError ??= String(error);
     }
     const wallMs = performance.now() - wallStart;
+    if (session && heapProfDir) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      await writeFile(path.join(heapProfDir, `${config.variant}-${process.pid}.heapprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }
     const cpu = process.cpuUsage(cpuStart);
     clearTimeout(liveSample);
     clearInterval(sampler);

@@ -157,7 +157,12 @@ const METRICS = {
 type MetricName = keyof typeof METRICS;
 
 export async function runFleet(context: SectionContext): Promise<SectionOutput> {
-  const { operations, windowMs, variants, passes } = context.sizes.fleet;
+  const { operations, windowMs } = context.sizes.fleet;
+  // For experiments (docs/performance.md): BENCH_FLEET_VARIANTS=ours-poll,gax BENCH_FLEET_PASSES=1.
+  const variants = (process.env.BENCH_FLEET_VARIANTS?.split(',') as FleetVariant[] | undefined) ?? context.sizes.fleet.variants;
+  const passes = Number(process.env.BENCH_FLEET_PASSES ?? context.sizes.fleet.passes);
+  for (const variant of variants) if (!(variant in LABELS)) throw new Error(`BENCH_FLEET_VARIANTS: unknown client ${variant}`);
+  if (!Number.isInteger(passes) || passes < 1 || passes > 10) throw new Error(`BENCH_FLEET_PASSES: ${passes}, expected 1 to 10`);
   const limitMs = windowMs + 120_000;
   const liveSampleAtMs = windowMs / 10;
   const runs: FleetRun[] = [];

@@ -20,7 +20,9 @@ import {
 import { normalizeOperation, type OperationInput } from '../operation/normalize.js';
 import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
 import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
-import { POLLING_DEFAULTS, resolvePolling, type ResolvedPolling } from '../options/polling.js';
+import { POLLING_DEFAULTS, resolvePollLimits, resolvePolling, type ResolvedPolling } from '../options/polling.js';
+import { PollLimiter } from '../poller/poll-limiter.js';
+import { RunSet } from '../operation/run-set.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
 import { ServerState } from '../poller/server-state.js';
 import { loadOpenTelemetry } from '../telemetry/otel-api.js';
@@ -120,6 +122,8 @@ export class OperationsClientCore {
    * and whether it serves WaitOperation (probed once for all handles, re-probed later).
    */
   readonly #server = new ServerState();
+  /** The bounds on long-polls held and polls in flight that all this client's handles share. */
+  readonly #limiter: PollLimiter;
   /**
    * Aborted by close() with a {@link ClientClosedError}: every retry sleep and every
    * handle's poll loop listens to it, so close() needs no registry of what is running.
@@ -150,7 +154,9 @@ export class OperationsClientCore {
       throw new InvalidArgumentError('options.types', options.types, 'a TypeRegistry');
     }
     this.#types = options.types ?? PortableTypeRegistry.empty();
-    this.#polling = resolvePolling(options.polling, POLLING_DEFAULTS, 'options.polling');
+    this.#polling = resolvePolling(options.polling, POLLING_DEFAULTS, 'options.polling', true);
+    const limits = resolvePollLimits(options.polling, 'options.polling');
+    this.#limiter = new PollLimiter(limits.maxConcurrentWaits, limits.maxPollsInFlight);
     this.#clock = options.clock ?? systemClock;
     // Before the transport: a bad option must not leave a channel behind.
     this.#refuseCredentialMetadata = options.insecure === true && options.allowInsecureCredentials !== true;
@@ -410,10 +416,11 @@ export class OperationsClientCore {
         deleteOperation: (request, options) => this.deleteOperation(request, options),
       },
       server: this.#server,
+      limiter: this.#limiter,
       types: this.#types,
       clock: this.#clock,
       random: this.#random,
-      closed: this.#closing.signal,
+      runs: new RunSet(this.#closing.signal),
     };
     return this.#operationContext;
   }

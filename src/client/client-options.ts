@@ -10,7 +10,7 @@ import type { HttpRule } from '../http/http-rule.js';
 import type { Interceptor } from './interceptor.js';
 import type { GrpcTransportOptions } from '../transport/grpc-transport.js';
 import type { OperationsTransport } from '../transport/transport.js';
-import type { CallOptions, PollingOptions, RetryOptions } from '../types.js';
+import type { CallOptions, ClientPollingOptions, PollingOptions, RetryOptions } from '../types.js';
 
 /**
  * How to build an {@link longrunning-client!OperationsClient | OperationsClient}: where the server is and how to reach it
@@ -74,8 +74,11 @@ export interface OperationsClientOptions extends Partial<GrpcTransportOptions> {
    * @defaultValue `TypeRegistry.empty()`: the well-known and google.rpc types only.
    */
   types?: TypeRegistry;
-  /** Default polling of every operation handle; each handle may override it. */
-  polling?: PollingOptions;
+  /**
+   * Default polling of every operation handle (each handle may override it), and the
+   * client-wide bounds on its handles' long-polls and polls in flight.
+   */
+  polling?: ClientPollingOptions;
   /**
    * Request metadata (headers) sent with every RPC of this client, the polls of its
    * operation handles included; a call's own `metadata` is merged over it (a key given

@@ -21,6 +21,7 @@ import {
 } from '../errors.js';
 import type { ResolvedPolling } from '../options/polling.js';
 import { pollUntilDone, type OperationRpcs } from '../poller/poll-loop.js';
+import type { PollLimiter } from '../poller/poll-limiter.js';
 import type { ServerState } from '../poller/server-state.js';
 import type { Clock } from '../time/clock.js';
 import type {
@@ -30,6 +31,7 @@ import { WaitTrace } from '../telemetry/wait-span.js';
 import { checkNumber } from '../validation.js';
 import { clampFraction, detectProgress } from './progress-fields.js';
 import type { ResumeToken } from './resume-token.js';
+import type { RunSet } from './run-set.js';
 import { sameAny, sameOperation } from './snapshot.js';
 
 /** Options of `promise()`: the caller's own limits, which do not affect other callers. */
@@ -57,11 +59,13 @@ export interface OperationContext {
    */
   readonly rpcs: HandleRpcs;
   readonly server: ServerState;
+  /** The client's bounds on its handles' long-polls and polls in flight. */
+  readonly limiter: PollLimiter;
   readonly types: TypeRegistry;
   readonly clock: Clock;
   readonly random: () => number;
-  /** The client's close(): aborts every poll loop, with a `ClientClosedError`. */
-  readonly closed: AbortSignal;
+  /** The client's close(): aborts every poll loop in it, with a `ClientClosedError`. */
+  readonly runs: RunSet;
 }
 
 /** The poll loop's RPCs and the handle's own. @internal */
@@ -394,12 +398,9 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     if (this.#outcome || this.#run) return;
     const run = new AbortController();
     this.#run = run;
-    const { clock, closed } = this.#context;
-    // The client's close() aborts this run: one listener, removed when the run ends, is
-    // smaller than a combined signal per run (AbortSignal.any), which a fleet pays for.
-    const onClose = () => run.abort(closed.reason);
-    if (closed.aborted) onClose();
-    else closed.addEventListener('abort', onClose, { once: true });
+    const { clock, runs } = this.#context;
+    // The client's close() aborts this run (see RunSet for why not a listener per run).
+    runs.add(run);
     const { totalTimeoutMs } = this.#settings.polling;
     const stopDeadline = totalTimeoutMs === undefined ? undefined : new AbortController();
     if (stopDeadline !== undefined && totalTimeoutMs !== undefined) {
@@ -416,6 +417,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
       policy: this.#settings.polling,
       rpcs: this.#context.rpcs,
       server: this.#context.server,
+      limiter: this.#context.limiter,
       clock,
       random: this.#context.random,
       // Ended by the handle (no observers left, totalTimeoutMs) or by the client's close().
@@ -442,7 +444,7 @@ export class LongRunningOperation<R = unknown, M = unknown> {
         for (const observer of observers) observer.end(error);
       },
     ).finally(() => {
-      closed.removeEventListener('abort', onClose);
+      runs.delete(run);
       stopDeadline?.abort();
       if (this.#waitTrace === trace) this.#waitTrace = undefined;
       if (this.#run === run) this.#run = undefined;

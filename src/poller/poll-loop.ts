@@ -16,6 +16,7 @@ import type { Clock } from '../time/clock.js';
 import { TRANSIENT_POLLING_CODES } from '../transient.js';
 import type { CallOptions, Operation, OperationNameRequest, WaitOperationRequest } from '../types.js';
 import type { ResolvedPolling } from '../options/polling.js';
+import type { PollLimiter } from './poll-limiter.js';
 import { PROBE_SLICE_MS, type ServerState, type WaitProbe } from './server-state.js';
 import { ProgressEstimate } from './progress-estimate.js';
 import { WaitSliceSchedule } from './wait-slices.js';
@@ -56,6 +57,11 @@ export interface PollLoopOptions {
   readonly policy: ResolvedPolling;
   readonly rpcs: OperationRpcs;
   readonly server: ServerState;
+  /**
+   * The client's bounds on long-polls held and polls in flight, shared by its handles.
+   * Absent: no bounds (tests of the loop alone).
+   */
+  readonly limiter?: PollLimiter;
   readonly clock: Clock;
   readonly random: () => number;
   /** Aborting ends the loop at once with the signal's reason; no RPC follows. */
@@ -146,7 +152,7 @@ type Step = 'get' | 'wait' | 'probe' | 'await-probe';
  * @internal
  */
 export async function pollUntilDone(options: PollLoopOptions): Promise<Operation> {
-  const { name, policy, rpcs, server, clock, random, signal, onOperation } = options;
+  const { name, policy, rpcs, server, limiter, clock, random, signal, onOperation } = options;
   /** The WaitOperation in flight, which a shrunk slice may cut short. */
   let inFlight: WaitSlice | undefined;
   options.onSliceShrunk?.(() => inFlight?.shrinkTo(sliceLimit(options)));
@@ -170,6 +176,13 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
   let delayReason = 'first poll';
   /** Read once per run: a log that is off costs a branch per step. */
   const debug = debugLog();
+  /**
+   * Whether the pause just slept was a poll-schedule delay: a handle the long-poll cap
+   * turns away then polls at once; otherwise it first sleeps such a delay, so the
+   * handles beyond the cap cost what the `poll` strategy would (and try for a slot
+   * again each time they wake).
+   */
+  let pollDelaySlept = false;
   /** Made at the first known progress: most operations report none. */
   let estimate: ProgressEstimate | undefined;
   if (!needInitialState) estimate = sampleProgress(options, estimate);
@@ -178,13 +191,15 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     delayMs = backoffDelay(1, policy, random());
     delayReason = 'backoff';
   }
+  /** Whether this loop holds one of the client's long-poll slots (only during a wait). */
+  let holdsWait = false;
 
   for (;;) {
     if (delayMs > 0) await clock.sleep(delayMs, signal);
     signal.throwIfAborted();
     const sleptMs = delayMs;
     delayMs = 0;
-    const step = nextStep(options, needInitialState);
+    let step = nextStep(options, needInitialState);
     if (step === 'await-probe') {
       // Another handle is asking whether the server serves WaitOperation: its answer
       // decides for this one too, so a fleet of new handles sends one probe, not one each.
@@ -202,6 +217,24 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       delayReason = 'server answers waits at once: paced like a poll';
       continue;
     }
+    // Beyond the client's long-poll cap (`auto` only: `wait` asked for long-polls alone),
+    // poll on the poll schedule, trying for a slot each time.
+    let cappedPoll = false;
+    if (step !== 'get' && limiter !== undefined && policy.strategy === 'auto') {
+      holdsWait = limiter.tryAcquireWait();
+      if (!holdsWait) {
+        if (!pollDelaySlept) {
+          polls++;
+          delayMs = pollDelay(options, polls, estimate);
+          delayReason = 'beyond the long-poll cap: poll schedule';
+          pollDelaySlept = true;
+          continue;
+        }
+        step = 'get';
+        cappedPoll = true;
+      }
+    }
+    pollDelaySlept = false;
     const waits = step !== 'get';
     let sliceMs = 0;
     let probe: WaitProbe | undefined;
@@ -225,6 +258,10 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       waitForReady: server.reached,
       notAfter: consecutiveFailures > 0 ? reachedAt + policy.maxOutageMs : Infinity,
     };
+    // Polls beyond the client's bound on polls in flight queue here, first come first served.
+    const pollSlot = !waits && limiter !== undefined ? limiter.acquirePoll(signal) : undefined;
+    // Aborted while queued: rejects with the run's reason, holding no slot.
+    if (pollSlot !== undefined) await pollSlot;
     let operation: Operation;
     try {
       operation = waits
@@ -265,6 +302,9 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
     } finally {
       slice?.dispose();
       inFlight = undefined;
+      if (!waits) limiter?.releasePoll();
+      else if (holdsWait) limiter?.releaseWait();
+      holdsWait = false;
     }
     probe?.settle('supported');
     consecutiveFailures = 0;
@@ -293,19 +333,15 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
         delayMs = immediateAnswerDelay(Math.ceil(immediateMs - elapsedMs), immediateAnswers, policy, random);
         delayReason = unchanged ? 'immediate answer, unchanged' : 'immediate answer with progress';
       }
-    } else if (wantsToWait(policy, server, clock.now())) {
+    } else if (!cappedPoll && wantsToWait(policy, server, clock.now())) {
       delayMs = 0; // that was the initial state; long-polling starts now
       delayReason = 'initial state read: long-poll';
     } else {
       polls++;
-      delayMs = backoffDelay(polls, policy, random());
-      delayReason = `backoff, poll ${polls}`;
       estimate = sampleProgress(options, estimate);
-      // Poll around the estimated finish instead of where the backoff happens to fall.
-      if (estimate !== undefined) {
-        delayMs = estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
-        delayReason = `progress estimate, poll ${polls}`;
-      }
+      delayMs = pollDelay(options, polls, estimate);
+      delayReason = estimate === undefined ? `backoff, poll ${polls}` : `progress estimate, poll ${polls}`;
+      pollDelaySlept = true;
     }
     previous = operation;
   }
@@ -324,6 +360,13 @@ function debugState(debug: DebugSink, options: PollLoopOptions, previous: Operat
   if (previous !== undefined && previous.done === operation.done && sameAny(previous.metadata, operation.metadata)) return;
   const outcome = !operation.done ? '' : operation.error === undefined ? ' outcome=ok' : ` outcome=${codeName(operation.error.code)}`;
   debugLine(debug, 'state', `${operation.name} done=${String(operation.done)} progress=${percentText(options.progress?.())}${outcome}`);
+}
+
+/** The pause before the next GetOperation: the backoff, or around the estimated finish. */
+function pollDelay({ policy, clock, random }: PollLoopOptions, polls: number, estimate: ProgressEstimate | undefined): number {
+  const delayMs = backoffDelay(polls, policy, random());
+  // Poll around the estimated finish instead of where the backoff happens to fall.
+  return estimate === undefined ? delayMs : estimate.delay(clock.now(), delayMs, policy.initialDelayMs, policy.maxDelayMs);
 }
 
 /** Adds the latest state's progress to the run's estimate (made at the first one known). */

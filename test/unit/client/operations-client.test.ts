@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { getEventListeners } from 'node:events';
 import sinon from 'sinon';
 import { OperationsClient } from '../../../src/client/operations-client.js';
 import { ClientClosedError, InvalidArgumentError, RpcError } from '../../../src/errors.js';
@@ -289,7 +288,7 @@ describe('OperationsClient (unit, fake transport)', () => {
   });
 
   describe('close() and a fleet of handles', () => {
-    it('every waiting handle listens to close() (past Node\'s 10-listener warning), and stops listening when its wait ends', async () => {
+    it('close() ends every waiting handle through one listener on its closing signal, however many handles wait', async () => {
       const warnings: Error[] = [];
       const onWarning = (warning: Error) => warnings.push(warning);
       process.on('warning', onWarning);
@@ -301,23 +300,21 @@ describe('OperationsClient (unit, fake transport)', () => {
         const handles = Array.from({ length: 12 }, (_, i) => own.operation(`operations/${i}`));
         const waits = handles.map((handle) => handle.promise().then(() => 'done', (e: unknown) => e));
         await clock.tickAsync(1_000);
-        // The client's closing signal: the one target every handle's run listens to.
+        // Runs sit in the client's RunSet: no target gets an abort listener per handle
+        // (Node's EventTarget walks its list on every add and remove: O(n) per run).
         const abortListeners = new Map<EventTarget, number>();
         for (const call of added.getCalls()) {
           if (call.args[0] === 'abort') abortListeners.set(call.thisValue as EventTarget, (abortListeners.get(call.thisValue as EventTarget) ?? 0) + 1);
         }
-        const closing = [...abortListeners].find(([, n]) => n >= handles.length)?.[0];
-        expect(closing, 'a signal every run listens to').to.not.equal(undefined);
-        expect(getEventListeners(closing!, 'abort')).to.have.length(handles.length);
+        expect([...abortListeners.values()].filter((n) => n >= handles.length)).to.deep.equal([]);
 
         for (let i = 0; i < 6; i++) finished.add(`operations/${i}`);
         await clock.tickAsync(10_000);
         expect(await Promise.all(waits.slice(0, 6))).to.deep.equal(Array(6).fill('done'));
-        expect(getEventListeners(closing!, 'abort')).to.have.length(6);
 
         await own.close();
         for (const outcome of await Promise.all(waits.slice(6))) expect(outcome).to.be.instanceOf(ClientClosedError);
-        expect(getEventListeners(closing!, 'abort')).to.have.length(0);
+        expect(clock.countTimers()).to.equal(0);
         await new Promise<void>((resolve) => setImmediate(resolve));
         expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).to.deep.equal([]);
       } finally {

@@ -1,0 +1,73 @@
+/**
+ * The client-wide poll bounds against the embedded server: a few hundred handles on one
+ * client with a long-poll cap and a bound on polls in flight. The server's own count of
+ * calls in progress (taken in an override around the built-in handling) must never
+ * exceed the bounds, and every handle must complete. No timing assertions.
+ */
+import { expect } from 'chai';
+import { OperationsClient } from '../../src/client/operations-client.js';
+import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
+
+const OPERATIONS = 300;
+const WAIT_CAP = 20;
+const POLLS_IN_FLIGHT = 8;
+
+describe('poll bounds (embedded server)', () => {
+  let server: InMemoryOperationsServer;
+  let client: OperationsClient;
+
+  beforeEach(async () => {
+    server = await InMemoryOperationsServer.start({ waitOperation: true });
+    client = new OperationsClient({
+      address: server.address,
+      insecure: true,
+      polling: { maxConcurrentWaits: WAIT_CAP, maxPollsInFlight: POLLS_IN_FLIGHT, initialDelayMs: 20, maxDelayMs: 200 },
+    });
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await server.stop();
+  });
+
+  it(`${OPERATIONS} handles: never more than the cap of WaitOperations held, nor of GetOperations in progress, and all complete`, async () => {
+    const held = { wait: 0, get: 0, maxWait: 0, maxGet: 0, waits: 0, gets: 0 };
+    server.override('WaitOperation', async (_request, context) => {
+      held.waits++;
+      held.maxWait = Math.max(held.maxWait, ++held.wait, server.pendingWaits + 1);
+      try {
+        return await context.next();
+      } finally {
+        held.wait--;
+      }
+    });
+    server.override('GetOperation', async (_request, context) => {
+      held.gets++;
+      held.maxGet = Math.max(held.maxGet, ++held.get);
+      try {
+        return await context.next();
+      } finally {
+        held.get--;
+      }
+    });
+    const names = Array.from({ length: OPERATIONS }, () => server.createOperation());
+    const results = names.map((name) => client.operation(name).promise());
+    // Complete them in batches as the client's RPCs come in, driven by the server's call
+    // count rather than by time: every handle has been seen (an initial GetOperation each)
+    // before the first completes.
+    let completed = 0;
+    for (let round = 0; round < 1_000 && completed < OPERATIONS; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (held.gets < OPERATIONS) continue;
+      for (const name of names.slice(completed, completed + 30)) server.complete(name);
+      completed = Math.min(OPERATIONS, completed + 30);
+    }
+    const settled = await Promise.allSettled(results);
+    expect(settled.filter((s) => s.status === 'fulfilled')).to.have.length(OPERATIONS);
+    expect(held.maxWait).to.be.within(1, WAIT_CAP);
+    expect(held.maxGet).to.be.within(1, POLLS_IN_FLIGHT);
+    // Handles beyond the cap polled: more GetOperations than the initial one per handle.
+    expect(held.gets).to.be.above(OPERATIONS);
+    expect(server.pendingWaits).to.equal(0);
+  });
+});
