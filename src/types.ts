@@ -119,6 +119,24 @@ export interface OperationSnapshot<R = unknown, M = unknown> {
 export type OperationsMethod =
   | 'GetOperation' | 'ListOperations' | 'CancelOperation' | 'DeleteOperation' | 'WaitOperation';
 
+/** The request message of each method, in the public shapes. @internal */
+export interface RequestOf {
+  GetOperation: OperationNameRequest;
+  ListOperations: ListOperationsRequest;
+  CancelOperation: OperationNameRequest;
+  DeleteOperation: OperationNameRequest;
+  WaitOperation: WaitOperationRequest;
+}
+
+/** What each method resolves to, in the public shapes. @internal */
+export interface ResponseOf {
+  GetOperation: Operation;
+  ListOperations: ListOperationsResponse;
+  CancelOperation: void;
+  DeleteOperation: void;
+  WaitOperation: Operation;
+}
+
 /** Request naming a single operation (`GetOperation`, `CancelOperation`, `DeleteOperation`). */
 export interface OperationNameRequest {
   /** The operation's name. */

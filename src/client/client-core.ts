@@ -32,7 +32,7 @@ import { HttpOperationsTransport } from '../transport/http-transport.js';
 import type { OperationsTransport, TransportCallOptions } from '../transport/transport.js';
 import type {
   CallOptions, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod,
-  WaitOperationRequest,
+  RequestOf, ResponseOf, WaitOperationRequest,
 } from '../types.js';
 import {
   checkBoolean, checkMetadata, checkNumber, checkObject, checkOperationName, checkSignal, checkString,
@@ -41,7 +41,7 @@ import {
 import type { ListCallOptions, OperationOptions, OperationsClientOptions } from './client-options.js';
 import {
   composeInterceptors, debugInterceptor, interceptorFailure, type Interceptor, type InterceptorContext,
-  type InterceptorResponse, type InterceptorTransport, type RequestOf, type ResponseOf,
+  type InterceptorResponse, type InterceptorTransport,
 } from './interceptor.js';
 import { paginate, type PagedAsyncIterable, type PageSettings } from './pagination.js';
 import { checkAnswerNames, checkListRequest, checkTypeName } from './requests.js';

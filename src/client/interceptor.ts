@@ -15,24 +15,6 @@ import type {
   WaitOperationRequest,
 } from '../types.js';
 
-/** The request of each RPC. @internal */
-export interface RequestOf {
-  GetOperation: OperationNameRequest;
-  ListOperations: ListOperationsRequest;
-  CancelOperation: OperationNameRequest;
-  DeleteOperation: OperationNameRequest;
-  WaitOperation: WaitOperationRequest;
-}
-
-/** What each RPC resolves to. @internal */
-export interface ResponseOf {
-  GetOperation: Operation;
-  ListOperations: ListOperationsResponse;
-  CancelOperation: void;
-  DeleteOperation: void;
-  WaitOperation: Operation;
-}
-
 /**
  * Which transport sends the attempt: `'grpc'` (`address`), `'http'` (HTTP/JSON,
  * `baseUrl`) or `'custom'` (an `OperationsTransport` given as `transport`).

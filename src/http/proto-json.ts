@@ -21,8 +21,8 @@ import type protobuf from 'protobufjs';
 import { wellKnownType } from '../any/well-known.js';
 import { Code, codeName } from '../code.js';
 import type {
-  Any, ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest,
-  OperationsMethod, Status, WaitOperationRequest,
+  Any, ListOperationsRequest, ListOperationsResponse, Operation,
+  OperationsMethod, RequestOf, Status, WaitOperationRequest,
 } from '../types.js';
 import { JsonMappingError, UnknownAnyTypeError } from './json-error.js';
 import {
@@ -32,15 +32,6 @@ import { MessageJsonMapper, type ReadMode } from './message-json.js';
 
 export { JsonMappingError } from './json-error.js';
 export type { JsonObject } from './json-scalars.js';
-
-/** The request message of each method, in the public shapes. @internal */
-export interface RequestOf {
-  GetOperation: OperationNameRequest;
-  ListOperations: ListOperationsRequest;
-  CancelOperation: OperationNameRequest;
-  DeleteOperation: OperationNameRequest;
-  WaitOperation: WaitOperationRequest;
-}
 
 /** Options of {@link ProtoJsonCodec}. @internal */
 export interface ProtoJsonOptions {

@@ -31,6 +31,18 @@ export const WAIT_RULE: HttpRule = {
   selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=operations/**}:wait', body: '*',
 };
 
+/**
+ * The seed's example, as a service config binds it: operations under `users/*`, every
+ * RPC bound (WaitOperation included), for the server and the client alike.
+ */
+export const USERS_RULES: readonly HttpRule[] = [
+  { selector: 'google.longrunning.Operations.ListOperations', get: '/v1/{name=users/*}/operations' },
+  { selector: 'google.longrunning.Operations.GetOperation', get: '/v1/{name=users/*/operations/*}' },
+  { selector: 'google.longrunning.Operations.CancelOperation', post: '/v1/{name=users/*/operations/*}:cancel', body: '*' },
+  { selector: 'google.longrunning.Operations.DeleteOperation', delete: '/v1/{name=users/*/operations/*}' },
+  { selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=users/*/operations/*}:wait', body: '*' },
+];
+
 /** What to start. */
 export interface ServerAndClientOptions {
   /** Options of the embedded server (it always binds 127.0.0.1). */

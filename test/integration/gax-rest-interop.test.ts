@@ -18,23 +18,15 @@ import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js'
 import type { Any } from '../../src/types.js';
 import { createGaxRestOperationsClient, GAX_REST_TOKEN, type GaxRestOperation, type GaxRestOperationsClient } from '../helpers/gax-rest.js';
 import { rejectionOf } from '../helpers/thrown.js';
+import { USERS_RULES } from '../helpers/server-and-client.js';
 
 const PROTOS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'protos');
 const METADATA = 'example.v1.ExportMetadata';
 const RESPONSE = 'example.v1.ExportResponse';
 
-/** The seed's example, as a service config would bind it (Wait too: gax ignores rules for methods it does not bind). */
-const USERS_RULES: HttpRule[] = [
-  { selector: 'google.longrunning.Operations.ListOperations', get: '/v1/{name=users/*}/operations' },
-  { selector: 'google.longrunning.Operations.GetOperation', get: '/v1/{name=users/*/operations/*}' },
-  { selector: 'google.longrunning.Operations.CancelOperation', post: '/v1/{name=users/*/operations/*}:cancel', body: '*' },
-  { selector: 'google.longrunning.Operations.DeleteOperation', delete: '/v1/{name=users/*/operations/*}' },
-  { selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=users/*/operations/*}:wait', body: '*' },
-];
-
 interface Bindings {
   title: string;
-  rules: HttpRule[] | undefined;
+  rules: readonly HttpRule[] | undefined;
   /** The collection listed, and the name of its n-th operation (undefined: let the server name it). */
   collection: string;
   other: string;

@@ -9,17 +9,10 @@ import { expect } from 'chai';
 import { OperationsClient } from '../../src/client/operations-client.js';
 import { Code } from '../../src/code.js';
 import { InvalidArgumentError, PollTimeoutError, RpcError } from '../../src/errors.js';
-import type { HttpRule } from '../../src/http/http-rule.js';
 import { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import { startScriptedHttpServer, type ScriptedAnswer, type ScriptedHttpServer } from '../helpers/scripted-http-server.js';
 import { rejectionOf, thrown } from '../helpers/thrown.js';
-
-const USERS_RULES: readonly HttpRule[] = [
-  { selector: 'google.longrunning.Operations.ListOperations', get: '/v1/{name=users/*}/operations' },
-  { selector: 'google.longrunning.Operations.GetOperation', get: '/v1/{name=users/*/operations/*}' },
-  { selector: 'google.longrunning.Operations.DeleteOperation', delete: '/v1/{name=users/*/operations/*}' },
-  { selector: 'google.longrunning.Operations.CancelOperation', post: '/v1/{name=users/*/operations/*}:cancel', body: '*' },
-];
+import { USERS_RULES } from '../helpers/server-and-client.js';
 
 describe('HTTP/JSON bad inputs against real servers (integration)', function () {
   this.timeout(20_000);

@@ -10,22 +10,13 @@ import { encodeRetryInfo } from '../../src/any/rpc-status.js';
 import { TypeRegistry } from '../../src/any/type-registry.js';
 import { Code } from '../../src/code.js';
 import { InvalidArgumentError } from '../../src/errors.js';
-import type { HttpRule } from '../../src/http/http-rule.js';
 import { InMemoryOperationsServer, type InMemoryOperationsServerOptions } from '../../src/testing/in-memory-server.js';
 import { GrpcOperationsTransport } from '../../src/transport/grpc-transport.js';
+import { USERS_RULES } from '../helpers/server-and-client.js';
 
 const PROTOS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'protos');
 const OPERATION_FIELDS = ['name', 'metadata', 'done', 'error', 'response'];
 const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
-
-/** The seed's example: operations under `users/*`, every RPC bound (wait included). */
-const USERS_RULES: HttpRule[] = [
-  { selector: 'google.longrunning.Operations.ListOperations', get: '/v1/{name=users/*}/operations' },
-  { selector: 'google.longrunning.Operations.GetOperation', get: '/v1/{name=users/*/operations/*}' },
-  { selector: 'google.longrunning.Operations.CancelOperation', post: '/v1/{name=users/*/operations/*}:cancel', body: '*' },
-  { selector: 'google.longrunning.Operations.DeleteOperation', delete: '/v1/{name=users/*/operations/*}' },
-  { selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=users/*/operations/*}:wait', body: '*' },
-];
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

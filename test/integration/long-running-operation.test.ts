@@ -23,6 +23,7 @@ import { heldClock } from '../helpers/held-clock.js';
 import {
   TRANSPORTS, connectionTo, startServerAndClient, withServerAndClient,
 } from '../helpers/server-and-client.js';
+import { afterPolls } from '../helpers/after-polls.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROTOS = path.join(here, '..', 'fixtures', 'protos');
@@ -131,29 +132,6 @@ function record<T>(source: Observable<T>, onFirst?: (value: T) => void): Recordi
  * far below the 60 s timers (a poll delay, a call deadline) a leak would leave.
  */
 const EXIT_LAG_MS = 20_000;
-
-/**
- * Server-side progress driven by the client's own polls, so a test sees every state
- * however slow the machine is: after the `n`-th answered GetOperation or WaitOperation
- * for `name` (counted from 1), `steps[n]` runs (before the answer leaves the server, so
- * the next poll sees it).
- */
-function afterPolls(server: InMemoryOperationsServer, name: string, steps: Record<number, () => void>): void {
-  let polls = 0;
-  const answered = (polled: string) => {
-    if (polled === name) steps[++polls]?.();
-  };
-  server.override('GetOperation', async (request, context) => {
-    const answer = await context.next();
-    answered(request.name);
-    return answer;
-  });
-  server.override('WaitOperation', async (request, context) => {
-    const answer = await context.next();
-    answered(request.name);
-    return answer;
-  });
-}
 
 /** Runs a TypeScript child script with tsx; resolves its stdout lines (JSON) and when it exited. */
 function runChild(script: string, args: string[]): Promise<{ lines: Record<string, unknown>[]; exitedAt: number }> {

@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import type { Observable } from 'rxjs';
 import { TypeRegistry } from '../../src/any/type-registry.js';
 import { OperationCancelledError, OperationFailedError } from '../../src/errors.js';
-import type { InMemoryOperationsServer } from '../../src/testing/in-memory-server.js';
 import type { Any, OperationSnapshot, PollingOptions, Status } from '../../src/types.js';
 import { TRANSPORTS, withServerAndClient, type TransportKind } from '../helpers/server-and-client.js';
+import { afterPolls } from '../helpers/after-polls.js';
 
 const PROTOS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'protos');
 const EXPORT = 'example.v1.ExportService.Export';
@@ -29,27 +29,6 @@ const STRATEGIES: Record<string, PollingOptions> = {
   poll: { strategy: 'poll', initialDelayMs: 5, maxDelayMs: 10, jitter: 0 },
   wait: { strategy: 'wait', waitSliceMs: 50, progressIntervalMs: 50 },
 };
-
-/**
- * After the `n`-th answered GetOperation or WaitOperation of `name` (from 1), `steps[n]`
- * changes the server's state (after the answer was taken, so the next poll sees it).
- */
-function afterPolls(server: InMemoryOperationsServer, name: string, steps: Record<number, () => void>): void {
-  let polls = 0;
-  const answered = (polled: string) => {
-    if (polled === name) steps[++polls]?.();
-  };
-  server.override('GetOperation', async (request, context) => {
-    const answer = await context.next();
-    answered(request.name);
-    return answer;
-  });
-  server.override('WaitOperation', async (request, context) => {
-    const answer = await context.next();
-    answered(request.name);
-    return answer;
-  });
-}
 
 /** Everything an observable delivered, once it ended. */
 interface Ended<T> { values: T[]; error?: unknown; completed: boolean }
