@@ -8,6 +8,7 @@
  *   npm run bench -- --smoke       a few seconds; checks that everything runs
  *   npm run bench -- --only list,unpack
  *   npm run bench -- --out /tmp/result.json
+ *   npm run bench:compare -- OLD.json NEW.json   key ratios of two results (bench/compare.ts)
  *
  * Exit status 1 when a correctness check fails (never for a missed performance target).
  */
@@ -28,6 +29,7 @@ const os = (await import('node:os')).default;
 const { parseArgs, SIZES, USAGE } = await import('./lib/args.js');
 const { machineInfo, REPO_ROOT } = await import('./lib/machine.js');
 const { machineTable, renderSection, renderTable, targetsTable } = await import('./lib/report.js');
+const { keyRatiosOf } = await import('./lib/key-ratios.js');
 
 /** Each benchmark, loaded only when it runs. */
 const SECTIONS: Record<SectionName, () => Promise<SectionRunner>> = {
@@ -84,6 +86,7 @@ async function main(): Promise<number> {
     durationMs: performance.now() - started,
     machine,
     sizes: Object.fromEntries(args.sections.map((name) => [name, sizes[name]])),
+    keyRatios: keyRatiosOf(results),
     sections: results,
   };
   const out = args.out === undefined

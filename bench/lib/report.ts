@@ -3,6 +3,7 @@
  * into docs/performance.md) and a JSON document with every raw number.
  */
 import type { Mode, SectionName, Sizes } from './args.js';
+import type { KeyRatios } from './key-ratios.js';
 import type { MachineInfo } from './machine.js';
 
 /** A markdown table; cells are already formatted. */
@@ -58,6 +59,8 @@ export interface BenchResult {
   durationMs: number;
   machine: MachineInfo;
   sizes: Partial<Sizes>;
+  /** The few ratios `npm run bench:compare` compares between runs (bench/lib/key-ratios.ts). */
+  keyRatios: KeyRatios;
   sections: SectionResult[];
 }
 

@@ -113,6 +113,13 @@ describe('benchmarks (bench/run.ts --smoke)', function () {
       expect(result.machine.versions[name], name).to.match(/^\d+\.\d+\.\d+/);
     }
     expect(result.sections.map((section: { name: string }) => section.name)).to.deep.equal([...SECTION_NAMES]);
+    // The ratios npm run bench:compare reads (smoke sizes simulate 1 s and 60 s only).
+    for (const name of ['simulated.auto.rpcsVsGax.1s', 'simulated.auto.rpcsVsGax.60s', 'list.oursVsRaw', 'call.oursVsRaw',
+      'http.list.oursVsGax', 'http.call.oursVsRawFetch']) {
+      expect(result.keyRatios[name], name).to.have.all.keys('value', 'better', 'what');
+      expect(result.keyRatios[name].value, name).to.be.a('number').and.greaterThan(0);
+      expect(result.keyRatios[name].better, name).to.be.oneOf(['lower', 'higher']);
+    }
     for (const section of result.sections) {
       expect(section.title, section.name).to.be.a('string');
       expect(section.method, section.name).to.be.a('string');
