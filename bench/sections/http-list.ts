@@ -7,12 +7,13 @@
  * the server's per-page sort is not measured; the server still renders every page as
  * JSON for every call, the same work for every client.
  */
-import { OperationsClient, type ListOperationsRequest, type ListOperationsResponse } from '../../src/index.js';
+import { OperationsClient } from '../../src/index.js';
 import { InMemoryOperationsServer } from '../../src/testing.js';
 import { closeGaxRest, createGaxRestOperationsClient, type GaxRestOperationsClient } from '../lib/gax.js';
-import { benchTypes, jobResult, smallProgress } from '../lib/payloads.js';
+import { benchTypes } from '../lib/payloads.js';
 import { RawHttpClient, type RawDecoder } from '../lib/raw-http.js';
 import { int, ms, ratio, type Check, type Table, type TargetCheck } from '../lib/report.js';
+import { countListedItems, countListedItemsByPage, seedListServer } from '../lib/list-fixture.js';
 import type { SectionContext, SectionOutput } from '../lib/section.js';
 import { median } from '../lib/stats.js';
 import { collectGarbage } from '../lib/util.js';
@@ -59,36 +60,11 @@ export async function runHttpList(context: SectionContext): Promise<SectionOutpu
   const gaxFetchClient = createGaxRestOperationsClient(baseUrl, { types: root.toJSON(), fetch: 'fetch' });
   const raw = new RawHttpClient(baseUrl, registry);
   try {
-    // Realistic operations: progress metadata on all, a response on half.
-    for (let i = 0; i < operations; i++) {
-      server.createOperation(i % 2 === 0
-        ? { metadata: smallProgress(i % 100) }
-        : { metadata: smallProgress(100), done: true, response: jobResult(i) });
-    }
-    const cache = new Map<string, ListOperationsResponse>();
-    server.override('ListOperations', async (request: ListOperationsRequest, call) => {
-      const key = JSON.stringify([request.name, request.filter ?? '', request.pageSize ?? 0, request.pageToken ?? '']);
-      let page = cache.get(key);
-      if (page === undefined) {
-        page = await call.next();
-        cache.set(key, page);
-      }
-      return page;
-    });
+    seedListServer(server, operations);
 
     const iterate: Record<HttpListVariant, () => Promise<number>> = {
-      ours: async () => {
-        let items = 0;
-        for await (const operation of client.listOperationsAsync({ name: 'operations', pageSize })) if (operation) items++;
-        return items;
-      },
-      'ours-pages': async () => {
-        let items = 0;
-        for await (const page of client.listOperationsAsync({ name: 'operations', pageSize }).byPage()) {
-          for (const operation of page.operations) if (operation) items++;
-        }
-        return items;
-      },
+      ours: () => countListedItems(client, pageSize),
+      'ours-pages': () => countListedItemsByPage(client, pageSize),
       gax: () => gaxLoop(gaxClient, pageSize),
       'gax-fetch': () => gaxLoop(gaxFetchClient, pageSize),
       'raw-codec': () => rawLoop(raw, pageSize, 'codec'),

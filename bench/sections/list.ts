@@ -7,12 +7,12 @@
  * during the warm-up) so that the numbers measure the clients, not the server's sort.
  * The server still encodes every page for every call.
  */
-import { OperationsClient, type ListOperationsRequest, type ListOperationsResponse } from '../../src/index.js';
+import { OperationsClient } from '../../src/index.js';
 import { InMemoryOperationsServer } from '../../src/testing.js';
 import { closeGax, createGaxOperationsClient } from '../lib/gax.js';
-import { jobResult, smallProgress } from '../lib/payloads.js';
 import { RawClient, SERIALIZERS, type ListRequestWire, type Serializers } from '../lib/raw.js';
 import { int, ms, ratio, type Check, type Table, type TargetCheck } from '../lib/report.js';
+import { countListedItems, countListedItemsByPage, seedListServer } from '../lib/list-fixture.js';
 import type { SectionContext, SectionOutput } from '../lib/section.js';
 import { median } from '../lib/stats.js';
 import { collectGarbage } from '../lib/util.js';
@@ -51,38 +51,11 @@ export async function runList(context: SectionContext): Promise<SectionOutput> {
   const gaxClient = createGaxOperationsClient(server.address);
   const raw = new RawClient(server.address);
   try {
-    // Realistic operations: progress metadata on all, a response on half.
-    for (let i = 0; i < operations; i++) {
-      server.createOperation(i % 2 === 0
-        ? { metadata: smallProgress(i % 100) }
-        : { metadata: smallProgress(100), done: true, response: jobResult(i) });
-    }
-    const cache = new Map<string, ListOperationsResponse>();
-    server.override('ListOperations', async (request: ListOperationsRequest, call) => {
-      const key = JSON.stringify([request.name, request.filter ?? '', request.pageSize ?? 0, request.pageToken ?? '']);
-      let page = cache.get(key);
-      if (page === undefined) {
-        page = await call.next();
-        cache.set(key, page);
-      }
-      return page;
-    });
+    seedListServer(server, operations);
 
     const iterate: Record<ListVariant, () => Promise<number>> = {
-      ours: async () => {
-        let items = 0;
-        for await (const operation of client.listOperationsAsync({ name: 'operations', pageSize })) if (operation) items++;
-        return items;
-      },
-      // The same pages, without the per-item async iteration: splits the cost of the
-      // call path from that of `for await` over items.
-      'ours-pages': async () => {
-        let items = 0;
-        for await (const page of client.listOperationsAsync({ name: 'operations', pageSize }).byPage()) {
-          for (const operation of page.operations) if (operation) items++;
-        }
-        return items;
-      },
+      ours: () => countListedItems(client, pageSize),
+      'ours-pages': () => countListedItemsByPage(client, pageSize),
       gax: async () => {
         let items = 0;
         // Async iteration pages through everything anyway; `autoPaginate: false` only
