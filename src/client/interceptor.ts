@@ -10,7 +10,10 @@
 import { codeName, Code } from '../code.js';
 import { debugLine, type DebugSink } from '../debug-log.js';
 import { LongRunningError, RpcError } from '../errors.js';
-import type { ListOperationsResponse, Operation, OperationsMethod, RequestOf } from '../types.js';
+import type {
+  ListOperationsRequest, ListOperationsResponse, Operation, OperationNameRequest, OperationsMethod,
+  WaitOperationRequest,
+} from '../types.js';
 
 /**
  * Which transport sends the attempt: `'grpc'` (`address`), `'http'` (HTTP/JSON,
@@ -42,7 +45,10 @@ export interface InterceptorContextOf<M extends OperationsMethod> {
   /** The full method name, e.g. `'google.longrunning.Operations/GetOperation'` (a trace's span name). */
   readonly fullMethod: `google.longrunning.Operations/${M}`;
   /** The request, validated; do not change it in place (pass a copy to `next`). */
-  readonly request: Readonly<RequestOf[M]>;
+  // Spelled out, not `RequestOf[M]`: that map is @internal, stripped from the declarations.
+  readonly request: Readonly<
+    M extends 'ListOperations' ? ListOperationsRequest : M extends 'WaitOperation' ? WaitOperationRequest : OperationNameRequest
+  >;
   /**
    * The outgoing headers of this attempt: the client's and the call's `metadata`,
    * lowercase names to printable ASCII values, which interceptors may add to, change
