@@ -45,7 +45,7 @@ export interface InterceptorContextOf<M extends OperationsMethod> {
   /** The full method name, e.g. `'google.longrunning.Operations/GetOperation'` (a trace's span name). */
   readonly fullMethod: `google.longrunning.Operations/${M}`;
   /** The request, validated; do not change it in place (pass a copy to `next`). */
-  // Spelled out, not `RequestOf[M]`: that map is @internal, stripped from the declarations.
+  // Spelled out, not `RequestOf[M]`: that map is internal, left out of the published declarations.
   readonly request: Readonly<
     M extends 'ListOperations' ? ListOperationsRequest : M extends 'WaitOperation' ? WaitOperationRequest : OperationNameRequest
   >;
