@@ -40,7 +40,9 @@ class ChildChannel {
   constructor(config: FleetChildConfig) {
     // BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there (see docs/performance.md).
     const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-    this.#child = spawn(process.execPath, [...profile, '--import', 'tsx', '--expose-gc', path.join(REPO_ROOT, 'bench', 'fleet-child.ts')], {
+    // BENCH_CHILD_FLAGS="--trace-gc ...": more Node flags for each child.
+    const extraFlags = process.env.BENCH_CHILD_FLAGS ? process.env.BENCH_CHILD_FLAGS.split(' ') : [];
+    this.#child = spawn(process.execPath, [...profile, ...extraFlags, '--import', 'tsx', '--expose-gc', path.join(REPO_ROOT, 'bench', 'fleet-child.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none', BENCH_FLEET: JSON.stringify(config) },
       // The child's output goes to our stderr: stdout carries the tables only.

@@ -401,6 +401,10 @@ export class LongRunningOperation<R = unknown, M = unknown> {
     const { clock, runs } = this.#context;
     // The client's close() aborts this run (see RunSet for why not a listener per run).
     runs.add(run);
+    // A listener for the run's whole life: Node's EventTarget drops an event type's entry
+    // when its last listener leaves and rebuilds it (a new hash table) at the next add,
+    // which each sleep and queued poll of the loop would otherwise pay, in a fleet.
+    run.signal.addEventListener('abort', keepAbortListenersEntry);
     const { totalTimeoutMs } = this.#settings.polling;
     const stopDeadline = totalTimeoutMs === undefined ? undefined : new AbortController();
     if (stopDeadline !== undefined && totalTimeoutMs !== undefined) {
@@ -540,3 +544,6 @@ function checkWaitOptions(options: WaitOptions | undefined): WaitOptions {
   checkNumber(timeoutMs, 'options.timeoutMs', { min: 0, allowInfinity: true });
   return options;
 }
+
+/** Does nothing: holds the run signal's listener entry (see `#ensureRunning`). */
+function keepAbortListenersEntry(): void {}

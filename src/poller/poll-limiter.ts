@@ -12,13 +12,27 @@
  * @module
  */
 
-/** Someone queued for a poll slot; `resolve` undefined once served or given up. */
-interface QueuedPoll {
+/**
+ * Someone queued for a poll slot; `resolve` undefined once served or given up. It
+ * listens to its signal itself (handleEvent), so a queued poll holds no closure.
+ */
+class QueuedPoll {
   resolve: (() => void) | undefined;
-  reject: (reason: unknown) => void;
+  readonly reject: (reason: unknown) => void;
   readonly signal: AbortSignal;
-  /** Listens to `signal` itself (handleEvent): no closure per queued poll. */
-  handleEvent(): void;
+  readonly #limiter: PollLimiter;
+
+  constructor(limiter: PollLimiter, signal: AbortSignal, resolve: () => void, reject: (reason: unknown) => void) {
+    this.#limiter = limiter;
+    this.signal = signal;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** The signal aborted while queued: leave the queue. */
+  handleEvent(): void {
+    this.#limiter.giveUp(this);
+  }
 }
 
 /**
@@ -85,12 +99,7 @@ export class PollLimiter {
       return undefined;
     }
     return new Promise<void>((resolve, reject) => {
-      const entry: QueuedPoll = {
-        resolve,
-        reject,
-        signal,
-        handleEvent: () => this.#giveUp(entry),
-      };
+      const entry = new QueuedPoll(this, signal, resolve, reject);
       signal.addEventListener('abort', entry, { once: true });
       this.#queue.push(entry);
       this.#queued++;
@@ -120,7 +129,7 @@ export class PollLimiter {
   }
 
   /** An aborted poll leaves the queue at once; its entry is skipped when reached. */
-  #giveUp(entry: QueuedPoll): void {
+  giveUp(entry: QueuedPoll): void {
     if (entry.resolve === undefined) return;
     entry.resolve = undefined;
     this.#queued--;

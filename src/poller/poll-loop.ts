@@ -343,7 +343,9 @@ export async function pollUntilDone(options: PollLoopOptions): Promise<Operation
       delayReason = estimate === undefined ? `backoff, poll ${polls}` : `progress estimate, poll ${polls}`;
       pollDelaySlept = true;
     }
-    previous = operation;
+    // The same state again keeps the copy already held: the new one dies young instead
+    // of living (and being promoted by the collector) through the pause that follows.
+    if (previous === undefined || !sameAny(previous.metadata, operation.metadata)) previous = operation;
   }
 }
 

@@ -35,23 +35,65 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        cancel();
-        reject(signal!.reason);
-      };
-      const cancel = startTimer(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => new Sleep(resolve, reject, ms, signal));
   },
 };
+
+/**
+ * One pending `sleep`: its timer and its abort listener in one object, with no closure
+ * of its own. A fleet keeps thousands of sleeps pending, each renewed at every poll and
+ * alive for seconds, so each survives young-generation collections and is copied and
+ * promoted before it dies: every object a sleep holds costs collector work (measured in
+ * docs/performance.md, round two).
+ */
+class Sleep {
+  readonly #resolve: () => void;
+  readonly #reject: (reason: unknown) => void;
+  readonly #signal: AbortSignal | undefined;
+  #remainingMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(resolve: () => void, reject: (reason: unknown) => void, ms: number, signal: AbortSignal | undefined) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#signal = signal;
+    this.#remainingMs = ms > 0 ? ms : 0;
+    // Infinity sets no timer: only the signal ends such a sleep.
+    if (this.#remainingMs !== Infinity) this.#arm();
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** One timer of at most MAX_TIMER_DELAY_MS; longer sleeps chain them. */
+  #arm(): void {
+    const stepMs = Math.min(this.#remainingMs, MAX_TIMER_DELAY_MS);
+    this.#remainingMs -= stepMs;
+    this.#timer = setTimeout(sleepTimerFired, stepMs, this);
+  }
+
+  /** The timer fired: re-arm for what is left, or wake the sleeper. */
+  fired(): void {
+    this.#timer = undefined;
+    if (this.#remainingMs > 0) {
+      this.#arm();
+      return;
+    }
+    this.#signal?.removeEventListener('abort', this);
+    this.#resolve();
+  }
+
+  /** The signal aborted (the listener interface of EventTarget). */
+  handleEvent(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#reject(this.#signal!.reason);
+  }
+}
+
+/** A module-level timer callback (the sleep travels as its argument): no closure per timer. */
+function sleepTimerFired(sleep: Sleep): void {
+  sleep.fired();
+}
 
 /**
  * Calls `callback` once `ms` have passed, however long: a delay beyond what one
