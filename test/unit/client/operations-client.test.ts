@@ -13,9 +13,10 @@ const op = (name: string, done = false) => ({ name, done });
 function recordTimers(clock: sinon.SinonFakeTimers): number[] {
   const delays: number[] = [];
   const original = clock.setTimeout;
-  sinon.stub(clock, 'setTimeout').callsFake(((fn: () => void, ms: number) => {
+  // The SDK's timers pass their state as setTimeout's extra arguments: forward them.
+  sinon.stub(clock, 'setTimeout').callsFake(((fn: (...args: unknown[]) => void, ms: number, ...args: unknown[]) => {
     delays.push(ms);
-    return original.call(clock, fn, ms);
+    return original.call(clock, fn, ms, ...args);
   }) as never);
   return delays;
 }
