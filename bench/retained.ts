@@ -16,6 +16,8 @@
  *   npm run bench:retained                 2,000 handles
  *   npm run bench:retained -- --handles 500
  */
+import type * as Sdk from '../src/index.js';
+
 process.env.METADATA_SERVER_DETECTION = 'none';
 const { installLoopbackGuard } = await import('../test/helpers/loopback-guard.js');
 installLoopbackGuard();
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   const at = process.argv.indexOf('--handles');
   const handles = at === -1 ? 2_000 : Number(process.argv[at + 1]);
   if (!Number.isInteger(handles) || handles < 1 || handles > 20_000) throw new Error(`--handles: expected 1-20000, got ${process.argv[at + 1]}`);
-  const { OperationsClient, TypeRegistry } = (await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'index.js')).href)) as typeof import('../src/index.js');
+  const { OperationsClient, TypeRegistry } = (await import(pathToFileURL(path.join(REPO_ROOT, 'dist', 'index.js')).href)) as typeof Sdk;
   const server = await startServer(handles);
   const types = benchTypes();
   const client = new OperationsClient({ address: server.address, insecure: true, types: TypeRegistry.fromRoot(types.root) });
