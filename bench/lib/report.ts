@@ -94,7 +94,7 @@ export function renderSection(section: SectionResult): string {
 
 export function targetsTable(sections: readonly SectionResult[]): Table {
   return {
-    title: 'Targets (issue 5)',
+    title: 'Targets (issues 5, 11 and 14)',
     columns: ['target', 'goal', 'measured', 'met'],
     rows: sections.flatMap((section) => section.targets.map((t) => [t.target, t.goal, t.measured, t.met ? 'yes' : '**no**'])),
   };

@@ -89,11 +89,11 @@ describe('benchmarks (bench/run.ts --smoke)', function () {
     expect(titles[0]).to.equal('Machine');
     for (const expected of ['Detection lag and RPCs per operation, real time', 'simulated clock', 'Fleet:', 'Subscribers:',
       'ListOperations:', 'Call overhead:', 'Any unpacking', 'HTTP/JSON ListOperations:', 'HTTP/JSON call overhead:',
-      'HTTP/JSON concurrent calls:', 'Targets (issue 5)']) {
+      'HTTP/JSON concurrent calls:', 'Targets (issues 5, 11 and 14)']) {
       expect(titles.some((title) => title.includes(expected)), `a table titled "${expected}" in ${titles.join('; ')}`).to.equal(true);
     }
     for (const table of tables) expect(table.rows.length, `rows of "${table.title}"`).to.be.greaterThan(0);
-    const targets = tables.find((table) => table.title === 'Targets (issue 5)')!;
+    const targets = tables.find((table) => table.title === 'Targets (issues 5, 11 and 14)')!;
     expect(targets.header).to.deep.equal(['target', 'goal', 'measured', 'met']);
     for (const row of targets.rows) expect(row[3]).to.be.oneOf(['yes', '**no**']);
   });
