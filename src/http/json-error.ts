@@ -8,9 +8,16 @@
 
 /** JSON that does not map onto the expected message; `path` names the field. @internal */
 export class JsonMappingError extends Error {
-  constructor(message: string, readonly path: string) {
-    super(`${path}: ${message}`);
+  /** The message without the path. */
+  readonly detail: string;
+  /** What the field should hold ("a boolean"), when the value had the wrong form. */
+  readonly expected: string | undefined;
+
+  constructor(detail: string, readonly path: string, expected?: string) {
+    super(`${path}: ${detail}`);
     this.name = 'JsonMappingError';
+    this.detail = detail;
+    this.expected = expected;
   }
 }
 

@@ -28,6 +28,11 @@ export function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** The error of a value of the wrong form: "expected <expected>, got <the value>". @internal */
+export function mismatch(expected: string, json: unknown, path: string): JsonMappingError {
+  return new JsonMappingError(`expected ${expected}, got ${describe(json)}`, path, expected);
+}
+
 /**
  * protoc's JSON name of a field: underscores dropped, the letter after each one
  * upper-cased (`page_token` -> `pageToken`).
@@ -93,7 +98,7 @@ export function integerFromJson(type: string, json: unknown, path: string): numb
   else if (typeof json === 'string' && /^-?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(json) && Number.isSafeInteger(Number(json))) {
     value = BigInt(Number(json));
   }
-  if (value === undefined) throw new JsonMappingError(`expected an integer (${type}), got ${describe(json)}`, path);
+  if (value === undefined) throw mismatch(`an integer (${type})`, json, path);
   if (value < range.min || value > range.max) {
     throw new JsonMappingError(`${describe(json)} is out of the range of ${type}`, path);
   }
@@ -108,7 +113,7 @@ export function floatFromJson(type: string, json: unknown, path: string): number
   else if (json === 'Infinity') value = Infinity;
   else if (json === '-Infinity') value = -Infinity;
   else if (typeof json === 'string' && /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(json)) value = Number(json);
-  if (value === undefined) throw new JsonMappingError(`expected a number (${type}), got ${describe(json)}`, path);
+  if (value === undefined) throw mismatch(`a number (${type})`, json, path);
   if (type === 'float' && Number.isFinite(value) && Math.abs(value) > FLOAT_MAX) {
     throw new JsonMappingError(`${describe(json)} is out of the range of float`, path);
   }
@@ -139,14 +144,14 @@ export function scalarFromJson(type: string, json: unknown, path: string): unkno
     case 'float':
       return floatFromJson(type, json, path);
     case 'bool':
-      if (typeof json !== 'boolean') throw new JsonMappingError(`expected a boolean, got ${describe(json)}`, path);
+      if (typeof json !== 'boolean') throw mismatch('a boolean', json, path);
       return json;
     case 'string':
-      if (typeof json !== 'string') throw new JsonMappingError(`expected a string, got ${describe(json)}`, path);
+      if (typeof json !== 'string') throw mismatch('a string', json, path);
       return json;
     case 'bytes': {
       const bytes = typeof json === 'string' ? base64Decode(json) : undefined;
-      if (bytes === undefined) throw new JsonMappingError(`expected base64 bytes, got ${describe(json)}`, path);
+      if (bytes === undefined) throw mismatch('base64 bytes', json, path);
       return bytes;
     }
     default:
@@ -212,7 +217,7 @@ export function durationToJson(seconds: bigint, nanos: number, path: string): st
 export function durationFromJson(json: unknown, path: string): { seconds: bigint; nanos: number } {
   const match = typeof json === 'string' ? /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(json) : null;
   if (match === null) {
-    throw new JsonMappingError(`expected a google.protobuf.Duration such as "1.5s", got ${describe(json)}`, path);
+    throw mismatch('a google.protobuf.Duration such as "1.5s"', json, path);
   }
   const sign = match[1] === undefined ? 1 : -1;
   const seconds = BigInt(match[2]);
@@ -283,7 +288,7 @@ export function fieldMaskToJson(paths: readonly string[]): string {
 /** A FieldMask's paths from its JSON string (lowerCamel back to snake_case). @internal */
 export function fieldMaskFromJson(json: unknown, path: string): string[] {
   if (typeof json !== 'string') {
-    throw new JsonMappingError(`expected a google.protobuf.FieldMask string such as "a,b.c", got ${describe(json)}`, path);
+    throw mismatch('a google.protobuf.FieldMask string such as "a,b.c"', json, path);
   }
   if (json === '') return [];
   return json.split(',').map((p) => p.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));

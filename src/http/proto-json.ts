@@ -26,7 +26,7 @@ import type {
 } from '../types.js';
 import { JsonMappingError, UnknownAnyTypeError } from './json-error.js';
 import {
-  describe, durationFromJson, durationToJson, integerFromJson, isJsonObject, type JsonObject,
+  durationFromJson, durationToJson, integerFromJson, isJsonObject, type JsonObject, mismatch,
 } from './json-scalars.js';
 import { MessageJsonMapper, type ReadMode } from './message-json.js';
 
@@ -137,13 +137,13 @@ function field(json: JsonObject, [jsonName, protoName]: Keys): unknown {
 function stringField(json: JsonObject, keys: Keys, path: string): string | undefined {
   const value = field(json, keys);
   if (value !== undefined && typeof value !== 'string') {
-    throw new JsonMappingError(`expected a string, got ${describe(value)}`, `${path}.${keys[0]}`);
+    throw mismatch('a string', value, `${path}.${keys[0]}`);
   }
   return value;
 }
 
 function objectOf(json: unknown, what: string, path: string): JsonObject {
-  if (!isJsonObject(json)) throw new JsonMappingError(`expected a ${what} object, got ${describe(json)}`, path);
+  if (!isJsonObject(json)) throw mismatch(`a ${what} object`, json, path);
   return json;
 }
 
@@ -229,7 +229,7 @@ export class ProtoJsonCodec {
     if (name === undefined) throw new JsonMappingError('expected the operation\'s name (a string), got none', `${path}.name`);
     const done = field(object, ['done']);
     if (done !== undefined && typeof done !== 'boolean') {
-      throw new JsonMappingError(`expected a boolean, got ${describe(done)}`, `${path}.done`);
+      throw mismatch('a boolean', done, `${path}.done`);
     }
     const operation: Operation = { name, done: done === true };
     const metadata = field(object, ['metadata']);
@@ -258,11 +258,11 @@ export class ProtoJsonCodec {
     const object = objectOf(json, 'google.longrunning.ListOperationsResponse', path);
     const operations = field(object, ['operations']) ?? [];
     if (!Array.isArray(operations)) {
-      throw new JsonMappingError(`expected an array, got ${describe(operations)}`, `${path}.operations`);
+      throw mismatch('an array', operations, `${path}.operations`);
     }
     const unreachable = field(object, ['unreachable']) ?? [];
     if (!Array.isArray(unreachable) || !unreachable.every((u) => typeof u === 'string')) {
-      throw new JsonMappingError(`expected an array of strings, got ${describe(unreachable)}`, `${path}.unreachable`);
+      throw mismatch('an array of strings', unreachable, `${path}.unreachable`);
     }
     return {
       operations: operations.map((op: unknown, i) => this.#operationFromJson(op, `${path}.operations[${i}]`)),
@@ -307,7 +307,7 @@ export class ProtoJsonCodec {
         if (partial !== undefined) {
           // "true"/"false" too: the server builds the request from query parameters.
           if (partial !== true && partial !== false && partial !== 'true' && partial !== 'false') {
-            throw new JsonMappingError(`expected a boolean, got ${describe(partial)}`, `${path}.returnPartialSuccess`);
+            throw mismatch('a boolean', partial, `${path}.returnPartialSuccess`);
           }
           request.returnPartialSuccess = partial === true || partial === 'true';
         }
@@ -354,7 +354,7 @@ export class ProtoJsonCodec {
     const code = field(object, ['code']);
     const details = field(object, ['details']) ?? [];
     if (!Array.isArray(details)) {
-      throw new JsonMappingError(`expected an array, got ${describe(details)}`, `${path}.details`);
+      throw mismatch('an array', details, `${path}.details`);
     }
     const decoded: Any[] = [];
     details.forEach((detail: unknown, i) => {
@@ -461,7 +461,7 @@ export class ProtoJsonCodec {
 /** Milliseconds as a Duration's JSON, capped at the longest Duration (as the gRPC codec). */
 function msToDurationJson(ms: number): string {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new JsonMappingError(`expected a number of milliseconds from 0, got ${describe(ms)}`, 'request.timeoutMs');
+    throw mismatch('a number of milliseconds from 0', ms, 'request.timeoutMs');
   }
   if (ms >= MAX_DURATION_MS) return durationToJson(BigInt(MAX_DURATION_MS / 1000), 0, 'request.timeout');
   const seconds = Math.floor(ms / 1000);

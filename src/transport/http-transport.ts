@@ -480,8 +480,7 @@ function requestJson(codec: ProtoJsonCodec, method: OperationsMethod, request: o
     return codec.requestToJson(method, request as never);
   } catch (error) {
     if (!(error instanceof JsonMappingError)) throw error;
-    const detail = error.message.slice(error.path.length + 2);
-    const expectation = /^expected (.*), got /s.exec(detail)?.[1] ?? `valid in the request's JSON form (${detail})`;
+    const expectation = error.expected ?? `valid in the request's JSON form (${error.detail})`;
     throw new InvalidArgumentError(error.path, valueAt(request, error.path), expectation);
   }
 }
