@@ -15,14 +15,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TypeRegistry, type Any } from '../../src/index.js';
 import { InMemoryOperationsServer, type TimelineStep } from '../../src/testing.js';
-import { CHILD_CONCURRENCY, childrenTimeoutMs } from '../helpers/children.js';
 import { closedPort } from '../helpers/network.js';
 import { makeTestCertificate, tlsServerCredentials, type TestCertificate } from '../helpers/tls.js';
 import {
-  expectOneErrorLine, pool, REPO_ROOT, runChild, runInProcess, stopWatchers, whenCalled, type CliResult, type Runner,
+  describeCliCases, expectOneErrorLine, REPO_ROOT, whenCalled, type CliCase, type CliMode, type CliResult, type Runner,
 } from './harness.js';
 
-type Mode = 'child process' | 'in process';
+type Mode = CliMode;
 
 interface Context {
   readonly mode: Mode;
@@ -38,13 +37,8 @@ interface Context {
   readonly name: (id: string) => string;
 }
 
-interface Case<T> {
-  readonly title: string;
-  /** Only in this mode (e.g. a check of code paths, not of process behaviour). */
-  readonly only?: Mode;
-  readonly start: (ctx: Context) => Promise<T>;
-  readonly check: (value: T, ctx: Context) => void;
-}
+/** A case; `only`: in this mode alone (e.g. a check of code paths, not of process behaviour). */
+type Case<T> = CliCase<Context, T>;
 
 const PROTO_FLAGS = ['--proto', 'example/v1/service.proto', '--include', path.join('test', 'fixtures', 'protos')];
 const SECRET = 's3cret-token';
@@ -936,67 +930,37 @@ add({
 // ---- the suites -----------------------------------------------------------------------
 
 for (const mode of ['child process', 'in process'] as const) {
-  describe(`longrunning CLI (${mode})`, function () {
-    const selected = cases.filter((testCase) => testCase.only === undefined || testCase.only === mode);
-    // A case's runs queue behind the other cases' (a case's second run behind every
-    // first run), so a test may wait for most of the children of the suite. A hang is
-    // still caught: a child is killed after CHILD_DEADLINE_MS.
-    this.timeout(mode === 'child process' ? childrenTimeoutMs(2 * selected.length) : 60_000);
-    const started: Array<Promise<{ value?: unknown; error?: unknown }>> = [];
-    const outputs: string[] = [];
-    const contexts: Context[] = [];
-    let server: InMemoryOperationsServer;
-    let tls: InMemoryOperationsServer;
-    let dir: string;
-
-    before(async () => {
+  let server: InMemoryOperationsServer | undefined;
+  let tls: InMemoryOperationsServer | undefined;
+  let dir: string | undefined;
+  describeCliCases<Context>(`longrunning CLI (${mode})`, mode, cases, {
+    async setUp(cli) {
       types ??= await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], { includeDirs: [path.join(REPO_ROOT, 'test', 'fixtures', 'protos')] });
       certificate ??= makeTestCertificate();
       const { cert, key } = await certificate;
       dir = mkdtempSync(path.join(tmpdir(), 'longrunning-cli-'));
       const caFile = path.join(dir, 'ca.pem');
       writeFileSync(caFile, cert);
-      server = await InMemoryOperationsServer.start();
-      tls = await InMemoryOperationsServer.start({ credentials: tlsServerCredentials({ cert, key }) });
-      const runner = mode === 'child process' ? runChild : runInProcess;
-      // Children are CPU-bound at start-up: one per CPU, or each gets slower than any
-      // budget on a loaded machine.
-      const limit = pool(mode === 'child process' ? CHILD_CONCURRENCY : 16);
-      const cli: Runner = (args, options) => limit(() => runner(args, options)).then((result) => {
-        outputs.push(result.stdout, result.stderr);
-        return result;
-      });
-      const base = ['--address', server.address, '--insecure'];
-      selected.forEach((testCase, index) => {
-        const caseCtx: Context = { mode, server, tls, caFile, base, cli, name: (id) => `cli/c${index}/${id}` };
-        contexts.push(caseCtx);
-        started.push(testCase.start(caseCtx).then((value) => ({ value }), (error: unknown) => ({ error })));
-      });
-    });
-
-    after(async () => {
-      stopWatchers();
-      await Promise.all(started);
+      const plaintext = await InMemoryOperationsServer.start();
+      const secure = await InMemoryOperationsServer.start({ credentials: tlsServerCredentials({ cert, key }) });
+      server = plaintext;
+      tls = secure;
+      const base = ['--address', plaintext.address, '--insecure'];
+      return (index) => ({ mode, server: plaintext, tls: secure, caFile, base, cli, name: (id) => `cli/c${index}/${id}` });
+    },
+    async tearDown() {
       await server?.stop();
       await tls?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
-    });
-
-    selected.forEach((testCase, index) => {
-      it(testCase.title, async () => {
-        const outcome = await started[index];
-        if ('error' in outcome) throw outcome.error;
-        testCase.check(outcome.value, contexts[index]);
-      });
-    });
-
-    it('never prints credentials or authorization metadata', async () => {
-      await Promise.all(started);
-      const everything = outputs.join('\n');
-      expect(everything).not.to.match(/authorization/i);
-      expect(everything).not.to.match(/bearer/i);
-      expect(everything).not.to.include(SECRET);
-      expect(everything).not.to.include('k3y');
-    });
+    },
+    outputs: {
+      title: 'never prints credentials or authorization metadata',
+      check(everything) {
+        expect(everything).not.to.match(/authorization/i);
+        expect(everything).not.to.match(/bearer/i);
+        expect(everything).not.to.include(SECRET);
+        expect(everything).not.to.include('k3y');
+      },
+    },
   });
 }

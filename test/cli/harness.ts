@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/run.js';
 import type { InMemoryOperationsServer } from '../../src/testing.js';
-import { CHILD_DEADLINE_MS } from '../helpers/children.js';
+import { CHILD_CONCURRENCY, CHILD_DEADLINE_MS, childrenTimeoutMs } from '../helpers/children.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -180,3 +180,83 @@ export function expectOneErrorLine(result: CliResult, pattern?: RegExp): void {
   expect(result.stderr).not.to.match(/^\s+at /m);
   if (pattern) expect(lines[0]).to.match(pattern);
 }
+
+/** How a suite runs the CLI. */
+export type CliMode = 'child process' | 'in process';
+
+/**
+ * One case of a CLI suite: `start` runs the CLI (and whatever the case needs around it)
+ * and resolves with what `check` asserts on. `only` limits it to one mode.
+ */
+export interface CliCase<C, T> {
+  readonly title: string;
+  readonly only?: CliMode;
+  readonly start: (ctx: C) => Promise<T>;
+  readonly check: (value: T, ctx: C) => void;
+}
+
+/** What a suite provides around its cases. */
+export interface CliSuite<C> {
+  /**
+   * Sets the suite's servers and files up, then returns the context of case number
+   * `index`; `cli` runs the CLI in the suite's mode, through its pool.
+   */
+  setUp(cli: Runner): Promise<(index: number) => C>;
+  tearDown(): Promise<void>;
+  /** A last test, given every output of every run (stdout and stderr). */
+  outputs: { title: string; check(everything: string): void };
+}
+
+/**
+ * Registers a CLI suite: `before` starts every case at once (children through a pool of
+ * one per CPU: each is CPU-bound at start-up, so more at once would make each slower
+ * than any budget on a loaded machine), one test per case checks its outcome, and a
+ * last test checks all the output together.
+ */
+export function describeCliCases<C>(title: string, mode: CliMode, cases: ReadonlyArray<CliCase<C, any>>, suite: CliSuite<C>): void {
+  describe(title, function () {
+    const selected = cases.filter((testCase) => testCase.only === undefined || testCase.only === mode);
+    // A case's runs queue behind the other cases' (a case's second run behind every
+    // first run), so a test may wait for most of the children of the suite. A hang is
+    // still caught: a child is killed after CHILD_DEADLINE_MS.
+    this.timeout(mode === 'child process' ? childrenTimeoutMs(2 * selected.length) : 60_000);
+    const started: Array<Promise<{ value?: unknown; error?: unknown }>> = [];
+    const outputs: string[] = [];
+    const contexts: C[] = [];
+
+    before(async () => {
+      const runner = mode === 'child process' ? runChild : runInProcess;
+      const limit = pool(mode === 'child process' ? CHILD_CONCURRENCY : 16);
+      const cli: Runner = (args, options) => limit(() => runner(args, options)).then((result) => {
+        outputs.push(result.stdout, result.stderr);
+        return result;
+      });
+      const contextOf = await suite.setUp(cli);
+      selected.forEach((testCase, index) => {
+        const ctx = contextOf(index);
+        contexts.push(ctx);
+        started.push(testCase.start(ctx).then((value) => ({ value }), (error: unknown) => ({ error })));
+      });
+    });
+
+    after(async () => {
+      stopWatchers();
+      await Promise.all(started);
+      await suite.tearDown();
+    });
+
+    selected.forEach((testCase, index) => {
+      it(testCase.title, async () => {
+        const outcome = await started[index];
+        if ('error' in outcome) throw outcome.error;
+        testCase.check(outcome.value, contexts[index]);
+      });
+    });
+
+    it(suite.outputs.title, async () => {
+      await Promise.all(started);
+      suite.outputs.check(outputs.join('\n'));
+    });
+  });
+}
+

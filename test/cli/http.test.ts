@@ -16,12 +16,11 @@ import path from 'node:path';
 import { TypeRegistry, type Any, type HttpRule } from '../../src/index.js';
 import { loadHttpRules } from '../../src/cli/http-rules.js';
 import { InMemoryOperationsServer, type CallRecord } from '../../src/testing.js';
-import { CHILD_CONCURRENCY, childrenTimeoutMs } from '../helpers/children.js';
 import {
-  expectOneErrorLine, pool, REPO_ROOT, runChild, runInProcess, stopWatchers, whenCalled, type CliResult, type Runner,
+  describeCliCases, expectOneErrorLine, REPO_ROOT, whenCalled, type CliCase, type CliMode, type CliResult, type Runner,
 } from './harness.js';
 
-type Mode = 'child process' | 'in process';
+type Mode = CliMode;
 
 interface Context {
   readonly mode: Mode;
@@ -36,12 +35,7 @@ interface Context {
   readonly user: string;
 }
 
-interface Case<T> {
-  readonly title: string;
-  readonly only?: Mode;
-  readonly start: (ctx: Context) => Promise<T>;
-  readonly check: (value: T, ctx: Context) => void;
-}
+type Case<T> = CliCase<Context, T>;
 
 const OPS = 'google.longrunning.Operations';
 
@@ -408,57 +402,33 @@ usage('a name that matches none of the bindings', (ctx) => [...over(ctx, 'servic
 // ---- the suites -----------------------------------------------------------------------
 
 for (const mode of ['child process', 'in process'] as const) {
-  describe(`longrunning CLI over HTTP/JSON (${mode})`, function () {
-    const selected = cases.filter((testCase) => testCase.only === undefined || testCase.only === mode);
-    this.timeout(mode === 'child process' ? childrenTimeoutMs(2 * selected.length) : 60_000);
-    const started: Array<Promise<{ value?: unknown; error?: unknown }>> = [];
-    const outputs: string[] = [];
-    const contexts: Context[] = [];
-    let server: InMemoryOperationsServer;
-    let plain: InMemoryOperationsServer;
-    let dir: string;
-
-    before(async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'longrunning-cli-http-'));
-      for (const [name, text] of Object.entries(FILES)) writeFileSync(path.join(dir, name), text);
-      server = await InMemoryOperationsServer.start({ http: true, httpRules: SERVER_RULES });
+  let server: InMemoryOperationsServer | undefined;
+  let plain: InMemoryOperationsServer | undefined;
+  let dir: string | undefined;
+  describeCliCases<Context>(`longrunning CLI over HTTP/JSON (${mode})`, mode, cases, {
+    async setUp(cli) {
+      const files = mkdtempSync(path.join(tmpdir(), 'longrunning-cli-http-'));
+      dir = files;
+      for (const [name, text] of Object.entries(FILES)) writeFileSync(path.join(files, name), text);
+      const users = await InMemoryOperationsServer.start({ http: true, httpRules: SERVER_RULES });
+      server = users;
       types ??= await TypeRegistry.fromProtoFiles(['example/v1/service.proto'], { includeDirs: [path.join(REPO_ROOT, 'test', 'fixtures', 'protos')] });
-      plain = await InMemoryOperationsServer.start({ http: true, types });
-      const runner = mode === 'child process' ? runChild : runInProcess;
-      const limit = pool(mode === 'child process' ? CHILD_CONCURRENCY : 16);
-      const cli: Runner = (args, options) => limit(() => runner(args, options)).then((result) => {
-        outputs.push(result.stdout, result.stderr);
-        return result;
-      });
-      selected.forEach((testCase, index) => {
-        const ctx: Context = { mode, server, plain, cli, file: (key) => path.join(dir, key), user: `users/c${index}` };
-        contexts.push(ctx);
-        started.push(testCase.start(ctx).then((value) => ({ value }), (error: unknown) => ({ error })));
-      });
-    });
-
-    after(async () => {
-      stopWatchers();
-      await Promise.all(started);
+      const defaults = await InMemoryOperationsServer.start({ http: true, types });
+      plain = defaults;
+      return (index) => ({ mode, server: users, plain: defaults, cli, file: (key) => path.join(files, key), user: `users/c${index}` });
+    },
+    async tearDown() {
       await server?.stop();
       await plain?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
-    });
-
-    selected.forEach((testCase, index) => {
-      it(testCase.title, async () => {
-        const outcome = await started[index];
-        if ('error' in outcome) throw outcome.error;
-        testCase.check(outcome.value, contexts[index]);
-      });
-    });
-
-    it('never prints a credential', async () => {
-      await Promise.all(started);
-      const everything = outputs.join('\n');
-      expect(everything).not.to.include('hunter2');
-      expect(everything).not.to.include('s3cret');
-    });
+    },
+    outputs: {
+      title: 'never prints a credential',
+      check(everything) {
+        expect(everything).not.to.include('hunter2');
+        expect(everything).not.to.include('s3cret');
+      },
+    },
   });
 }
 
