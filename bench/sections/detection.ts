@@ -9,6 +9,7 @@
  * with metadata): `client.operation(operation)` for ours, `gax.operation(operation, ...)`
  * for gax (over gRPC, and over HTTP/JSON through its REST fallback client).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationsClient, type HttpRule, type Operation } from '../../src/index.js';
 import { POLLING_DEFAULTS } from '../../src/options/polling.js';
 import { InMemoryOperationsServer, type ServerTransport } from '../../src/testing.js';
@@ -189,11 +190,19 @@ export async function runDetection(context: SectionContext): Promise<SectionOutp
     }
     context.log(`detection: ${jobs.length} operations at once over gRPC and HTTP/JSON, finishing after ` +
       `${finishAfterMs.map(finishLabel).join(' and ')}`);
+    // Every client and the server share this event loop: a stall (other processes taking
+    // the CPUs) delays every poll after it, and shifts fixed schedules past a finishing
+    // time or not. Recorded so that a reader can tell such a run from a quiet one.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const runs = await Promise.all(jobs.map(async (job, i) => {
       await sleep((i * staggerMs) / jobs.length);
       return waitOnce(env, job.transport, job.who, job.finishAfterMs);
     }));
-    return report(runs, server, { grpc: roundTripMs, http: httpRoundTripMs }, finishAfterMs, repetitions);
+    loopDelay.disable();
+    // The histogram is in nanoseconds and includes the 10 ms resolution.
+    const eventLoop = { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    return report(runs, server, { grpc: roundTripMs, http: httpRoundTripMs }, eventLoop, finishAfterMs, repetitions);
   } finally {
     raw.close();
     await closeGaxRest(env.gaxRestClient);
@@ -256,8 +265,8 @@ function callLogChecks(runs: readonly Run[], server: InMemoryOperationsServer): 
 }
 
 function report(
-  runs: Run[], server: InMemoryOperationsServer, roundTripMs: Readonly<Record<ServerTransport, number>>, finishAfterMs: number[],
-  repetitions: number,
+  runs: Run[], server: InMemoryOperationsServer, roundTripMs: Readonly<Record<ServerTransport, number>>,
+  eventLoop: { p99Ms: number; maxMs: number }, finishAfterMs: number[], repetitions: number,
 ): SectionOutput {
   const rpcsByName = countBy(server.calls, (call) => call.name);
   const sliceMs = POLLING_DEFAULTS.waitSliceMs;
@@ -272,6 +281,9 @@ function report(
         `Limit: one long-poll answered at completion, 1 RPC and a one-way trip (half the median raw round trip on this ` +
         `loopback: grpc-js ${ms(roundTripMs.grpc)} ms, fetch ${ms(roundTripMs.http)} ms).`,
       'Ratios are to gax on the same transport: gRPC rows to gax over gRPC, HTTP/JSON rows to gax\'s REST fallback.',
+      `Event-loop delay of the process (all clients and the server) while the operations ran: p99 ${ms(eventLoop.p99Ms)} ms, ` +
+        `max ${ms(eventLoop.maxMs)} ms (10 ms resolution). A stall delays every poll after it; fixed schedules then ` +
+        'poll past a finishing time or not, which moves their RPC count and lag by a whole poll interval.',
     ],
   };
   const targets: TargetCheck[] = [];
@@ -331,7 +343,7 @@ function report(
     tables: [table],
     targets,
     checks,
-    data: { roundTripMs: roundTripMs.grpc, httpRoundTripMs: roundTripMs.http, waitSliceMs: sliceMs, rows, runs },
+    data: { roundTripMs: roundTripMs.grpc, httpRoundTripMs: roundTripMs.http, waitSliceMs: sliceMs, eventLoop, rows, runs },
   };
 }
 
