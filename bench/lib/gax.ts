@@ -72,11 +72,13 @@ export type Decoder = (bytes: Uint8Array) => unknown;
 /**
  * A gax LRO Operation with gax's defaults (`createDefaultBackoffSettings()`: first poll
  * at once, then 100 ms x1.3 up to 60 s, no total timeout), as a generated gax client
- * returns it from a long-running method.
+ * returns it from a long-running method. `operationsClient` may be the gRPC or the REST
+ * fallback OperationsClient: both are gax's one class, which polls through
+ * `getOperationInternal`.
  */
 export function gaxOperation(
   initial: GaxOperation,
-  operationsClient: GaxOperationsClient | GaxGetOperationInternal,
+  operationsClient: GaxOperationsClient | GaxRestOperationsClient | GaxGetOperationInternal,
   decodeResponse: Decoder,
   decodeMetadata: Decoder,
 ): GaxLroOperation {
