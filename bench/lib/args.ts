@@ -68,7 +68,8 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
   quick: {
     detection: { finishAfterMs: [1_000, 10_000], repetitions: 6, staggerMs: 500 },
     simulated: { finishAfterMs: [1_000, 10_000, 60_000, 600_000, 3_600_000], spreadUpToMs: [20_000, 120_000], repetitions: 100 },
-    fleet: { operations: 1_000, windowMs: 5_000, variants: ['ours-auto', 'gax'], passes: 1 },
+    // One HTTP/JSON client and its gax: quick stays under a minute.
+    fleet: { operations: 1_000, windowMs: 5_000, variants: ['ours-auto', 'gax', 'ours-auto-http', 'gax-rest'], passes: 1 },
     subscribers: { subscribers: 100, finishAfterMs: 1_500 },
     list: { operations: 20_000, pageSize: 1_000, rounds: 3 },
     overhead: { calls: 1_000, rounds: 5, warmupCalls: 100, concurrentCalls: 1_000, inFlight: 200 },
@@ -79,7 +80,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
   smoke: {
     detection: { finishAfterMs: [250], repetitions: 2, staggerMs: 50 },
     simulated: { finishAfterMs: [1_000, 60_000], spreadUpToMs: [20_000], repetitions: 10 },
-    fleet: { operations: 100, windowMs: 500, variants: ['ours-auto', 'gax'], passes: 1 },
+    fleet: { operations: 100, windowMs: 500, variants: ['ours-auto', 'gax', 'ours-auto-http', 'gax-rest'], passes: 1 },
     subscribers: { subscribers: 10, finishAfterMs: 300 },
     list: { operations: 2_000, pageSize: 1_000, rounds: 1 },
     overhead: { calls: 100, rounds: 2, warmupCalls: 20, concurrentCalls: 200, inFlight: 50 },
