@@ -21,8 +21,7 @@ import { normalizeOperation, type OperationInput } from '../operation/normalize.
 import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
 import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
 import {
-  HTTP_POLL_LIMIT_DEFAULTS, POLL_LIMIT_DEFAULTS, POLLING_DEFAULTS, resolvePollLimits, resolvePolling, type ResolvedPollLimits,
-  type ResolvedPolling,
+  HTTP_POLL_LIMIT_DEFAULTS, POLL_LIMIT_DEFAULTS, POLLING_DEFAULTS, resolvePollLimits, resolvePolling, type ResolvedPolling,
 } from '../options/polling.js';
 import { PollLimiter } from '../poller/poll-limiter.js';
 import { RunSet } from '../operation/run-set.js';
@@ -104,9 +103,10 @@ export interface ClientPlatform {
   /**
    * The client-wide poll bounds over HTTP/JSON on this platform; absent:
    * `HTTP_POLL_LIMIT_DEFAULTS`. Browsers allow about 6 HTTP/1.1 connections per origin,
-   * so their entry holds fewer long-polls (each keeps one busy).
+   * so their entry holds fewer long-polls (each keeps one busy). Spelled out: the
+   * internal `ResolvedPollLimits` is stripped from the published declarations.
    */
-  readonly httpPollLimits?: ResolvedPollLimits | undefined;
+  readonly httpPollLimits?: { readonly maxConcurrentWaits: number; readonly maxPollsInFlight: number } | undefined;
 }
 
 /**
