@@ -305,11 +305,18 @@ export interface ClientPollingOptions extends PollingOptions {
    * The most `WaitOperation` long-polls the client's handles hold at once (`'auto'`
    * strategy). A handle beyond it polls with `GetOperation` on the poll schedule, trying
    * for a slot each time before it polls, until one frees. From 0 (never long-poll);
-   * `Infinity`: no cap. Each held long-poll costs a call's memory and an HTTP/2 stream
-   * for as long as it waits; 100 stays within the concurrent streams most servers
-   * allow on one connection (Google front ends advertise 100), so the handles' other
-   * calls are not starved. `'wait'` handles always long-poll and are not counted.
-   * @defaultValue 100
+   * `Infinity`: no cap. `'wait'` handles always long-poll and are not counted.
+   *
+   * Over gRPC every long-poll is a stream of one HTTP/2 connection, and a held one costs
+   * less than polling instead: no cap. Over HTTP/JSON each held long-poll keeps a
+   * connection of its own busy (fetch speaks HTTP/1.1 in Node and to http:// origins):
+   * 100, so that a fleet does not open thousands of connections at once (a server's
+   * accept queue overflows, the client's event loop stalls, file descriptors run out).
+   * In the browser entry 4: a browser opens at most 6 HTTP/1.1 connections per origin,
+   * and 6 held long-polls would stall the page's other requests to it. Set `Infinity`
+   * for an HTTP/2 origin in a browser or a server built for many idle connections, or
+   * the stream limit of a gRPC server or proxy that allows fewer than your handles.
+   * @defaultValue `Infinity` over gRPC and a custom transport; 100 over HTTP/JSON; 4 over HTTP/JSON in `longrunning-client/browser`
    */
   maxConcurrentWaits?: number;
   /**

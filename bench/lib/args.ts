@@ -2,6 +2,7 @@
  * Command line of `npm run bench` and the sizes of each mode. Every loop of the
  * benchmarks is bounded by these counts and by the time limits next to them.
  */
+import type { FleetVariant } from './fleet-protocol.js';
 
 /** `full`: the numbers for docs/performance.md; `quick`: under 60 s; `smoke`: a few seconds, checks the output only. */
 export type Mode = 'full' | 'quick' | 'smoke';
@@ -31,7 +32,7 @@ export interface Sizes {
     /** Operations finish at uniformly random times within this window. */
     windowMs: number;
     /** Clients measured, each in its own child process. */
-    variants: Array<'ours-auto' | 'ours-poll' | 'gax'>;
+    variants: FleetVariant[];
     /** Repetitions of the whole fleet per client; the table shows medians. */
     passes: number;
   };
@@ -56,7 +57,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
   full: {
     detection: { finishAfterMs: [1_000, 10_000], repetitions: 40, staggerMs: 1_000 },
     simulated: { finishAfterMs: [1_000, 10_000, 60_000, 600_000, 3_600_000], spreadUpToMs: [20_000, 120_000], repetitions: 1_000 },
-    fleet: { operations: 10_000, windowMs: 20_000, variants: ['ours-auto', 'ours-poll', 'gax'], passes: 3 },
+    fleet: { operations: 10_000, windowMs: 20_000, variants: ['ours-auto', 'ours-poll', 'gax', 'ours-auto-http', 'ours-poll-http', 'gax-rest'], passes: 3 },
     subscribers: { subscribers: 100, finishAfterMs: 3_000 },
     list: { operations: 100_000, pageSize: 1_000, rounds: 5 },
     overhead: { calls: 5_000, rounds: 10, warmupCalls: 500, concurrentCalls: 10_000, inFlight: 500 },
@@ -67,7 +68,8 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
   quick: {
     detection: { finishAfterMs: [1_000, 10_000], repetitions: 6, staggerMs: 500 },
     simulated: { finishAfterMs: [1_000, 10_000, 60_000, 600_000, 3_600_000], spreadUpToMs: [20_000, 120_000], repetitions: 100 },
-    fleet: { operations: 1_000, windowMs: 5_000, variants: ['ours-auto', 'gax'], passes: 1 },
+    // One HTTP/JSON client and its gax: quick stays under a minute.
+    fleet: { operations: 1_000, windowMs: 5_000, variants: ['ours-auto', 'gax', 'ours-auto-http', 'gax-rest'], passes: 1 },
     subscribers: { subscribers: 100, finishAfterMs: 1_500 },
     list: { operations: 20_000, pageSize: 1_000, rounds: 3 },
     overhead: { calls: 1_000, rounds: 5, warmupCalls: 100, concurrentCalls: 1_000, inFlight: 200 },
@@ -78,7 +80,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
   smoke: {
     detection: { finishAfterMs: [250], repetitions: 2, staggerMs: 50 },
     simulated: { finishAfterMs: [1_000, 60_000], spreadUpToMs: [20_000], repetitions: 10 },
-    fleet: { operations: 100, windowMs: 500, variants: ['ours-auto', 'gax'], passes: 1 },
+    fleet: { operations: 100, windowMs: 500, variants: ['ours-auto', 'gax', 'ours-auto-http', 'gax-rest'], passes: 1 },
     subscribers: { subscribers: 10, finishAfterMs: 300 },
     list: { operations: 2_000, pageSize: 1_000, rounds: 1 },
     overhead: { calls: 100, rounds: 2, warmupCalls: 20, concurrentCalls: 200, inFlight: 50 },

@@ -1,10 +1,17 @@
 /** Messages between the fleet benchmark (parent, owns the server) and its child (owns one client). */
 
-export type FleetVariant = 'ours-auto' | 'ours-poll' | 'gax';
+/** The clients the fleet measures: over gRPC, and over HTTP/JSON (`-http`, and gax's REST fallback). */
+export type FleetVariant = 'ours-auto' | 'ours-poll' | 'gax' | 'ours-auto-http' | 'ours-poll-http' | 'gax-rest';
+
+/** The variants that talk HTTP/JSON to the server's HTTP front-end. */
+export const HTTP_FLEET_VARIANTS: ReadonlySet<FleetVariant> = new Set(['ours-auto-http', 'ours-poll-http', 'gax-rest']);
 
 /** Passed to the child in the BENCH_FLEET environment variable. */
 export interface FleetChildConfig {
+  /** The server's gRPC address, `127.0.0.1:PORT`. */
   address: string;
+  /** The server's HTTP/JSON front-end, `http://127.0.0.1:PORT` (the same operations). */
+  httpUrl: string;
   variant: FleetVariant;
   /** A done operation for the warm-up. */
   warmName: string;

@@ -3,14 +3,16 @@
  * The server lives in this (parent) process; each client runs in a child process of
  * its own (bench/fleet-child.ts), so its memory, CPU time and event-loop delay are its
  * own. Finishing times come from a seeded generator: every client faces the same ones.
+ * The server has a gRPC and an HTTP/JSON front-end on the same operations; each client
+ * uses one of them and is compared with gax over the same transport.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { InMemoryOperationsServer } from '../../src/testing.js';
 import { seededRandom } from '../../test/helpers/random.js';
-import type { ChildMessage, FleetChildConfig, FleetChildResult, FleetVariant, ParentMessage } from '../lib/fleet-protocol.js';
+import { HTTP_FLEET_VARIANTS, type ChildMessage, type FleetChildConfig, type FleetChildResult, type FleetVariant, type ParentMessage } from '../lib/fleet-protocol.js';
 import { REPO_ROOT } from '../lib/machine.js';
-import { jobResult, smallProgress } from '../lib/payloads.js';
+import { benchTypes, jobResult, smallProgress } from '../lib/payloads.js';
 import { bytes, int, ms, ratio, type Check, type Table, type TargetCheck } from '../lib/report.js';
 import type { SectionContext, SectionOutput } from '../lib/section.js';
 import { median, summarize, type Summary } from '../lib/stats.js';
@@ -20,7 +22,30 @@ const LABELS: Readonly<Record<FleetVariant, string>> = {
   'ours-auto': 'ours, `auto` (WaitOperation)',
   'ours-poll': 'ours, `poll` (defaults)',
   gax: 'gax `Operation.promise()` (defaults)',
+  'ours-auto-http': 'ours, `auto` (WaitOperation bound to POST :wait)',
+  'ours-poll-http': 'ours, `poll` (defaults)',
+  'gax-rest': 'gax REST fallback `Operation.promise()` (defaults, gaxios)',
 };
+
+/** The gax row each client is compared with: gax over the same transport. */
+function gaxOf(variant: FleetVariant): FleetVariant {
+  return HTTP_FLEET_VARIANTS.has(variant) ? 'gax-rest' : 'gax';
+}
+
+function transportOf(variant: FleetVariant): string {
+  return HTTP_FLEET_VARIANTS.has(variant) ? 'HTTP/JSON' : 'gRPC';
+}
+
+/**
+ * Sockets open in this (the server's) process now: the connections its clients hold,
+ * plus its two listening sockets. Over HTTP/1.1 each request in flight needs a
+ * connection of its own, so this is the client's concurrency as the server sees it.
+ */
+function openSockets(): number {
+  let sockets = 0;
+  for (const resource of process.getActiveResourcesInfo()) if (resource === 'TCPSocketWrap' || resource === 'TCPServerWrap') sockets++;
+  return sockets;
+}
 
 
 interface FleetRun {
@@ -28,6 +53,8 @@ interface FleetRun {
   child: FleetChildResult;
   rpcs: number;
   serverCpuMs: number;
+  /** The most sockets open in the server's process, sampled every 100 ms. */
+  peakSockets: number;
   lag: Summary;
 }
 
@@ -84,9 +111,11 @@ interface Prepared {
 
 /** A server and a child with its client, warmed up and idle until `measure`. */
 async function prepare(variant: FleetVariant, limitMs: number, liveSampleAtMs: number): Promise<Prepared> {
-  const server = await InMemoryOperationsServer.start({ waitOperation: true });
+  // One server for both transports: the HTTP front-end renders Anys as JSON, so it needs the types.
+  const server = await InMemoryOperationsServer.start({ waitOperation: true, http: true, types: benchTypes().registry });
   const child = new ChildChannel({
     address: server.address,
+    httpUrl: server.httpUrl!,
     variant,
     warmName: server.createOperation({ done: true, response: jobResult(1) }),
     limitMs,
@@ -98,6 +127,10 @@ async function prepare(variant: FleetVariant, limitMs: number, liveSampleAtMs: n
 async function measure(prepared: Prepared, operations: number, windowMs: number, limitMs: number, log: (m: string) => void): Promise<FleetRun> {
   const { variant, server, child } = prepared;
   const timers: NodeJS.Timeout[] = [];
+  let peakSockets = openSockets();
+  const socketSampler = setInterval(() => {
+    peakSockets = Math.max(peakSockets, openSockets());
+  }, 100);
   try {
     const ready = await withTimeout(child.next(), 60_000, `${variant} fleet child start`);
     if (ready.type !== 'ready') throw new Error(`fleet child (${variant}): ${ready.type === 'error' ? ready.message : ready.type}`);
@@ -131,11 +164,13 @@ async function measure(prepared: Prepared, operations: number, windowMs: number,
       child: result,
       rpcs: server.calls.length,
       serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      peakSockets,
       lag: summarize(lags),
     };
     await withTimeout(child.exited, 30_000, `${variant} fleet child exit`);
     return run;
   } finally {
+    clearInterval(socketSampler);
     for (const timer of timers) clearTimeout(timer);
   }
 }
@@ -152,6 +187,7 @@ const METRICS = {
   loopMax: (run) => run.child.loopDelayMs.max,
   clientCpuMs: (run) => run.child.cpuUserMs + run.child.cpuSystemMs - run.child.forcedGcCpuMs,
   serverCpuMs: (run) => run.serverCpuMs,
+  peakSockets: (run) => run.peakSockets,
   lagMedian: (run) => run.lag.median,
   lagP95: (run) => run.lag.p95,
 } satisfies Record<string, Metric>;
@@ -188,18 +224,20 @@ export async function runFleet(context: SectionContext): Promise<SectionOutput> 
   /** The median over passes of one metric of one client. */
   const value = (variant: FleetVariant, metric: MetricName) =>
     median(runs.filter((run) => run.variant === variant).map(METRICS[metric]));
-  const hasGax = variants.includes('gax');
-  const vsGax = (variant: FleetVariant, metric: MetricName) => (hasGax ? ratio(value(variant, metric) / value('gax', metric)) : 'n/a');
+  const hasGax = (variant: FleetVariant) => variants.includes(gaxOf(variant));
+  const vsGax = (variant: FleetVariant, metric: MetricName) =>
+    (hasGax(variant) ? ratio(value(variant, metric) / value(gaxOf(variant), metric)) : 'n/a');
   const table: Table = {
     title: `Fleet: ${int(operations)} concurrent operations on one client, finishing within ${windowMs / 1000} s` +
       (passes > 1 ? ` (median of ${passes} passes)` : ''),
-    columns: ['client', 'resolved', 'RPCs', 'RPCs per op', 'peak RSS per op', 'peak heap per op', 'live heap per op',
-      'loop delay p99 (ms)', 'loop delay max (ms)', 'client CPU (ms)', 'server CPU (ms)', 'lag median (ms)', 'lag p95 (ms)',
-      'peak RSS per op vs gax', 'RPCs vs gax'],
+    columns: ['transport', 'client', 'resolved', 'RPCs', 'RPCs per op', 'peak RSS per op', 'peak heap per op', 'live heap per op',
+      'loop delay p99 (ms)', 'loop delay max (ms)', 'client CPU (ms)', 'server CPU (ms)', 'peak sockets', 'lag median (ms)',
+      'lag p95 (ms)', 'peak RSS per op vs gax', 'client CPU vs gax', 'RPCs vs gax'],
     rows: variants.map((variant) => {
       const mine = runs.filter((run) => run.variant === variant);
       const resolved = mine.reduce((sum, run) => sum + run.child.resolved, 0);
       return [
+        transportOf(variant),
         LABELS[variant],
         `${int(resolved)} / ${int(operations * mine.length)}`,
         int(value(variant, 'rpcs')),
@@ -211,9 +249,11 @@ export async function runFleet(context: SectionContext): Promise<SectionOutput> 
         ms(value(variant, 'loopMax')),
         int(value(variant, 'clientCpuMs')),
         int(value(variant, 'serverCpuMs')),
+        int(value(variant, 'peakSockets')),
         ms(value(variant, 'lagMedian')),
         ms(value(variant, 'lagP95')),
         vsGax(variant, 'rssPerOp'),
+        vsGax(variant, 'clientCpuMs'),
         vsGax(variant, 'rpcs'),
       ];
     }),
@@ -222,7 +262,9 @@ export async function runFleet(context: SectionContext): Promise<SectionOutput> 
         `client's own process; it includes garbage not yet collected. Live heap per op: heap after a forced GC ` +
         `${liveSampleAtMs / 1000} s in, divided by the operations still pending then (that GC is kept out of the loop ` +
         'delay and the CPU). Lag: server completion to promise settled (Date.now(), 1 ms resolution, across two ' +
-        'processes). Limit: 1 RPC per operation (one long-poll answered at completion).',
+        'processes). Limit: 1 RPC per operation (one long-poll answered at completion). "vs gax": to gax over the same ' +
+        'transport (gRPC rows to gax\'s gRPC client, HTTP/JSON rows to its REST fallback). Peak sockets: TCP sockets open in ' +
+        'the server\'s process (sampled every 100 ms; its 2 listening sockets included): over HTTP/1.1 one per request in flight.',
     ],
   };
   const tables = [table];
@@ -233,9 +275,9 @@ export async function runFleet(context: SectionContext): Promise<SectionOutput> 
     };
     tables.push({
       title: `Fleet: spread across the ${passes} passes (min - max)`,
-      columns: ['client', 'RPCs', 'peak RSS per op', 'live heap per op', 'loop delay p99 (ms)', 'client CPU (ms)', 'lag p95 (ms)'],
+      columns: ['transport', 'client', 'RPCs', 'peak RSS per op', 'live heap per op', 'loop delay p99 (ms)', 'client CPU (ms)', 'lag p95 (ms)'],
       rows: variants.map((variant) => [
-        LABELS[variant], range(variant, 'rpcs', int), range(variant, 'rssPerOp', bytes), range(variant, 'livePerOp', bytes),
+        transportOf(variant), LABELS[variant], range(variant, 'rpcs', int), range(variant, 'rssPerOp', bytes), range(variant, 'livePerOp', bytes),
         range(variant, 'loopP99', ms), range(variant, 'clientCpuMs', int), range(variant, 'lagP95', ms),
       ]),
       notes: ['A client that saturates its one thread fires its timers late, which changes the RPC count as well: under ' +
@@ -243,13 +285,14 @@ export async function runFleet(context: SectionContext): Promise<SectionOutput> 
     });
   }
   const targets: TargetCheck[] = [];
-  for (const variant of variants.filter((v) => v !== 'gax')) {
-    const label = variant === 'ours-auto' ? 'ours auto' : 'ours poll';
-    if (hasGax) {
+  for (const variant of variants.filter((v) => v !== 'gax' && v !== 'gax-rest')) {
+    const strategy = variant.startsWith('ours-auto') ? 'ours auto' : 'ours poll';
+    const label = HTTP_FLEET_VARIANTS.has(variant) ? `${strategy}, HTTP/JSON` : strategy;
+    if (hasGax(variant)) {
       const ours = value(variant, 'rssPerOp');
-      const gax = value('gax', 'rssPerOp');
+      const gax = value(gaxOf(variant), 'rssPerOp');
       targets.push({
-        target: `Fleet, ${label}: peak RSS per op vs gax`,
+        target: `Fleet, ${label}: peak RSS per op vs gax${HTTP_FLEET_VARIANTS.has(variant) ? ' REST fallback' : ''}`,
         goal: '<= 1/2 of gax',
         measured: `${bytes(ours)} vs ${bytes(gax)} (${(ours / gax).toFixed(2)}x)`,
         met: ours <= gax / 2,
@@ -271,7 +314,10 @@ export async function runFleet(context: SectionContext): Promise<SectionOutput> 
     title: '2. Fleet',
     method: `${int(operations)} operations finish at uniformly random times within ${windowMs / 1000} s (same seeded times ` +
       'for every client) on an embedded server in the parent process; each client waits on all of them with one ' +
-      'client, in a child process of its own, starting from the running Operation.',
+      'client, in a child process of its own, starting from the running Operation. The server has a gRPC and an ' +
+      'HTTP/JSON front-end; HTTP/JSON clients use Node\'s global fetch (ours) or gaxios (gax\'s REST fallback), with ' +
+      'their default connection pools, and our `auto` client is given an `httpRules` binding for WaitOperation ' +
+      '(`POST /v1/{name=operations/**}:wait`, body `*`).',
     tables,
     targets,
     checks,

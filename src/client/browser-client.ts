@@ -6,12 +6,14 @@
  * @module
  */
 import type { HttpAuthClient } from '../transport/http-transport.js';
+import { BROWSER_POLL_LIMIT_DEFAULTS } from '../options/polling.js';
 import { OperationsClientCore, type ClientPlatform } from './client-core.js';
 import type { OperationsClientOptions } from './client-options.js';
 
 /** Browsers, workers and edge runtimes: HTTP/JSON only. */
 const BROWSER_PLATFORM: ClientPlatform = {
   noGrpcHint: 'gRPC is not available in the browser build (longrunning-client/browser)',
+  httpPollLimits: BROWSER_POLL_LIMIT_DEFAULTS,
 };
 
 /**

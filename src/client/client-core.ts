@@ -20,7 +20,9 @@ import {
 import { normalizeOperation, type OperationInput } from '../operation/normalize.js';
 import { parseResumeToken, type ResumeToken } from '../operation/resume-token.js';
 import { CLIENT_DEFAULTS, resolveRetry, type ResolvedRetryOptions } from '../options/client.js';
-import { POLLING_DEFAULTS, resolvePollLimits, resolvePolling, type ResolvedPolling } from '../options/polling.js';
+import {
+  HTTP_POLL_LIMIT_DEFAULTS, POLL_LIMIT_DEFAULTS, POLLING_DEFAULTS, resolvePollLimits, resolvePolling, type ResolvedPolling,
+} from '../options/polling.js';
 import { PollLimiter } from '../poller/poll-limiter.js';
 import { RunSet } from '../operation/run-set.js';
 import type { PollCallOptions } from '../poller/poll-loop.js';
@@ -98,6 +100,13 @@ export interface ClientPlatform {
    * call is traced; absent, the core imports it dynamically (browsers).
    */
   readonly loadOpenTelemetry?: (() => unknown) | undefined;
+  /**
+   * The client-wide poll bounds over HTTP/JSON on this platform; absent:
+   * `HTTP_POLL_LIMIT_DEFAULTS`. Browsers allow about 6 HTTP/1.1 connections per origin,
+   * so their entry holds fewer long-polls (each keeps one busy). Spelled out: the
+   * internal `ResolvedPollLimits` is stripped from the published declarations.
+   */
+  readonly httpPollLimits?: { readonly maxConcurrentWaits: number; readonly maxPollsInFlight: number } | undefined;
 }
 
 /**
@@ -155,7 +164,10 @@ export class OperationsClientCore {
     }
     this.#types = options.types ?? PortableTypeRegistry.empty();
     this.#polling = resolvePolling(options.polling, POLLING_DEFAULTS, 'options.polling', true);
-    const limits = resolvePollLimits(options.polling, 'options.polling');
+    // Over HTTP/JSON each long-poll holds a connection of its own: its own default cap.
+    const overHttp = options.transport === undefined ? options.baseUrl !== undefined : options.transport instanceof HttpOperationsTransport;
+    const limits = resolvePollLimits(options.polling, 'options.polling',
+      overHttp ? platform.httpPollLimits ?? HTTP_POLL_LIMIT_DEFAULTS : POLL_LIMIT_DEFAULTS);
     this.#limiter = new PollLimiter(limits.maxConcurrentWaits, limits.maxPollsInFlight);
     this.#clock = options.clock ?? systemClock;
     // Before the transport: a bad option must not leave a channel behind.

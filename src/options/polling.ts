@@ -78,15 +78,19 @@ export interface ResolvedPollLimits {
 }
 
 /**
- * The client-wide bounds, chosen with the fleet benchmark (10,000 operations on one
- * client, docs/performance.md): they bring its peak memory per operation under half of
- * google-gax's and its event-loop delay p99 under 50 ms with either strategy, and leave
- * fleets of up to 100 operations exactly as unbounded.
+ * The client-wide bounds over gRPC (and a custom transport), chosen with the fleet
+ * benchmark (10,000 operations on one client, docs/performance.md): they bring its peak
+ * memory per operation under half of google-gax's and its event-loop delay p99 under
+ * 50 ms with either strategy, and leave fleets of up to 100 operations exactly as
+ * unbounded.
  *
  * @internal
  */
 export const POLL_LIMIT_DEFAULTS: ResolvedPollLimits = Object.freeze({
-  /** Within the 100 concurrent streams most servers allow on one HTTP/2 connection. */
+  /**
+   * No cap: over gRPC all long-polls share one HTTP/2 connection, and a held long-poll
+   * costs less memory than the garbage of polling instead (docs/performance.md).
+   */
   maxConcurrentWaits: Infinity,
   /**
    * Enough to keep a loopback server busy (a poll is about 0.2 ms of client CPU, so 64
@@ -96,21 +100,61 @@ export const POLL_LIMIT_DEFAULTS: ResolvedPollLimits = Object.freeze({
   maxPollsInFlight: 64,
 });
 
+/**
+ * The client-wide bounds over HTTP/JSON. fetch speaks HTTP/1.1 in Node (and to any
+ * http:// origin in browsers), where each request in flight holds a TCP connection of
+ * its own: without a cap, 10,000 waiting handles open 10,000 connections in one burst,
+ * which overflows a server's accept queue (Node's and nginx's default backlog is 511),
+ * so connections wait for SYN retransmits (1 s, 2 s, 4 s...), blocks the client's event
+ * loop for seconds, and needs a file descriptor each (`ulimit -n` is often 1024).
+ * Measured in the fleet benchmark: no cap gave 3.7 s median lag and 15 s p95; a cap of
+ * 64 to 256 gave 1.6-1.7 s and 4-8 s with a third less memory (docs/performance.md).
+ *
+ * @internal
+ */
+export const HTTP_POLL_LIMIT_DEFAULTS: ResolvedPollLimits = Object.freeze({
+  /**
+   * Well inside the common 511-connection accept backlog together with the polls in
+   * flight, and the same number as the concurrent streams most HTTP/2 servers allow.
+   * Fleets of up to 100 operations long-poll exactly as without a cap.
+   */
+  maxConcurrentWaits: 100,
+  maxPollsInFlight: POLL_LIMIT_DEFAULTS.maxPollsInFlight,
+});
+
+/**
+ * The client-wide bounds of the browser entry. A browser opens at most 6 HTTP/1.1
+ * connections per origin (any http:// origin, and https:// ones without HTTP/2), and
+ * queues every further request to it, the page's own included, behind them: 6 held
+ * long-polls would stall the page's other requests for a whole slice (10 s to 5 min).
+ * 4 leave two connections free; further handles poll.
+ *
+ * @internal
+ */
+export const BROWSER_POLL_LIMIT_DEFAULTS: ResolvedPollLimits = Object.freeze({
+  maxConcurrentWaits: 4,
+  maxPollsInFlight: POLL_LIMIT_DEFAULTS.maxPollsInFlight,
+});
+
 /** Fields of the client's `polling` that a handle cannot set (they bound all handles together). */
 const CLIENT_ONLY_KEYS = ['maxConcurrentWaits', 'maxPollsInFlight'] as const;
 
 /**
- * Resolves the client-wide bounds from the client's `polling` option.
+ * Resolves the client-wide bounds from the client's `polling` option, over `defaults`
+ * (those of the client's transport: {@link POLL_LIMIT_DEFAULTS} or
+ * {@link HTTP_POLL_LIMIT_DEFAULTS}).
  *
  * @internal
  */
-export function resolvePollLimits(options: ClientPollingOptions | undefined, argument: string): ResolvedPollLimits {
-  if (options === undefined || typeof options !== 'object' || options === null) return POLL_LIMIT_DEFAULTS;
+export function resolvePollLimits(
+  options: ClientPollingOptions | undefined, argument: string, defaults: ResolvedPollLimits = POLL_LIMIT_DEFAULTS,
+): ResolvedPollLimits {
+  if (options === undefined || typeof options !== 'object' || options === null) return defaults;
   return {
     maxConcurrentWaits: checkNumber(options.maxConcurrentWaits, `${argument}.maxConcurrentWaits`, { min: 0, integer: true, allowInfinity: true })
-      ?? POLL_LIMIT_DEFAULTS.maxConcurrentWaits,
+      ?? defaults.maxConcurrentWaits,
     maxPollsInFlight: checkNumber(options.maxPollsInFlight, `${argument}.maxPollsInFlight`, { min: 1, integer: true, allowInfinity: true })
-      ?? POLL_LIMIT_DEFAULTS.maxPollsInFlight,
+      ?? defaults.maxPollsInFlight,
   };
 }
 

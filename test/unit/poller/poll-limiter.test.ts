@@ -5,7 +5,9 @@
  */
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { POLLING_DEFAULTS, resolvePolling, resolvePollLimits } from '../../../src/options/polling.js';
+import {
+  BROWSER_POLL_LIMIT_DEFAULTS, HTTP_POLL_LIMIT_DEFAULTS, POLLING_DEFAULTS, resolvePolling, resolvePollLimits,
+} from '../../../src/options/polling.js';
 import { pollUntilDone, type OperationRpcs, type PollCallOptions } from '../../../src/poller/poll-loop.js';
 import { PollLimiter } from '../../../src/poller/poll-limiter.js';
 import { ServerState } from '../../../src/poller/server-state.js';
@@ -95,6 +97,14 @@ describe('PollLimiter', () => {
 describe('poll bounds options', () => {
   it('default: no long-poll cap, 64 polls in flight', () => {
     expect(resolvePollLimits(undefined, 'options.polling')).to.deep.equal({ maxConcurrentWaits: Infinity, maxPollsInFlight: 64 });
+  });
+
+  it('over HTTP/JSON: 100 long-polls (4 in the browser entry), 64 polls in flight', () => {
+    expect(resolvePollLimits(undefined, 'options.polling', HTTP_POLL_LIMIT_DEFAULTS)).to.deep.equal({ maxConcurrentWaits: 100, maxPollsInFlight: 64 });
+    expect(resolvePollLimits({}, 'options.polling', BROWSER_POLL_LIMIT_DEFAULTS)).to.deep.equal({ maxConcurrentWaits: 4, maxPollsInFlight: 64 });
+    // An explicit value wins over the transport's default, Infinity included.
+    expect(resolvePollLimits({ maxConcurrentWaits: Infinity }, 'options.polling', HTTP_POLL_LIMIT_DEFAULTS))
+      .to.deep.equal({ maxConcurrentWaits: Infinity, maxPollsInFlight: 64 });
   });
 
   it('takes the client\'s values, Infinity included', () => {
