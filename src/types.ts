@@ -260,7 +260,7 @@ export interface PollingOptions {
   /**
    * The longest a `WaitOperation` slice grows to, in milliseconds, from 1 (never below
    * `waitSliceMs`); `Infinity`: no bound.
-   * @defaultValue 300000 (5 minutes), or `waitSliceMs` when only that is given
+   * @defaultValue 290000 (just under 5 minutes), or `waitSliceMs` when only that is given
    */
   maxWaitSliceMs?: number;
   /**

@@ -51,12 +51,14 @@ export const POLLING_DEFAULTS: ResolvedPolling = Object.freeze({
    */
   waitSliceMs: 10_000,
   /**
-   * Slices grow x5 up to 5 minutes while the server holds them in full (10 s, 50 s,
-   * 250 s, 300 s, ...): a long operation costs about 12 RPCs an hour instead of 360
-   * with 10 s slices (google-gax polls 60 times an hour). 5 minutes, because proxies
-   * and load balancers rarely let an idle call live longer, and a cut costs a retry.
+   * Slices grow x5 up to 290 s while the server holds them in full (10 s, 50 s,
+   * 250 s, 290 s, ...): a long operation costs about 15 RPCs an hour instead of 360
+   * with 10 s slices (google-gax polls 83 times in its first hour). Just under
+   * 5 minutes, because proxies and load balancers rarely let an idle call live longer
+   * (a cut costs a retry), and Node's fetch (undici) gives up on response headers after
+   * 300 s: an HTTP/JSON slice of exactly 300 s would race that limit.
    */
-  maxWaitSliceMs: 300_000,
+  maxWaitSliceMs: 290_000,
   /**
    * While someone watches `state$` or `metadata$`, one WaitOperation holds at most 2 s:
    * WaitOperation only answers early when the operation is done, so progress would

@@ -11,9 +11,9 @@
 /**
  * Each slice the server held in full is followed by one this many times longer (up to
  * `maxWaitSliceMs`). 5, so that from the first 10 s slice the second (50 s) and third
- * (250 s) reach the common server caps (60 s) and the 5 min default in two steps: a
+ * (250 s) reach the common server caps (60 s) and the 290 s default in two steps: a
  * server capping waits at C >= 50 s costs at most 2 + T / C RPCs for an operation of
- * T, one holding as long as asked 4 RPCs for 10 minutes and 14 for an hour.
+ * T, one holding as long as asked 4 RPCs for 10 minutes and 15 for an hour.
  *
  * @internal
  */

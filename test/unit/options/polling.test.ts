@@ -90,9 +90,9 @@ describe('resolvePolling', () => {
     }
   });
 
-  it('maxWaitSliceMs: 5 minutes by default; an explicit waitSliceMs alone keeps slices at it; never below waitSliceMs', () => {
-    expect(POLLING_DEFAULTS.maxWaitSliceMs).to.equal(300_000);
-    expect(resolvePolling({}, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(300_000);
+  it('maxWaitSliceMs: 290 s by default (under undici\'s 300 s wait for headers); an explicit waitSliceMs alone keeps slices at it; never below waitSliceMs', () => {
+    expect(POLLING_DEFAULTS.maxWaitSliceMs).to.equal(290_000);
+    expect(resolvePolling({}, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(290_000);
     expect(resolvePolling({ waitSliceMs: 2_000 }, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(2_000);
     expect(resolvePolling({ waitSliceMs: 2_000, maxWaitSliceMs: 60_000 }, POLLING_DEFAULTS, 'p').maxWaitSliceMs).to.equal(60_000);
     expect(resolvePolling({ maxWaitSliceMs: 60_000 }, POLLING_DEFAULTS, 'p')).to.include({ waitSliceMs: 10_000, maxWaitSliceMs: 60_000 });

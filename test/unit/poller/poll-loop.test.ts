@@ -339,7 +339,7 @@ describe('pollUntilDone', () => {
   });
 
   describe("'auto' strategy (long-polling)", () => {
-    it('gets the state at once, then WaitOperation back to back while each wait takes its full slice, each slice 5x the last up to 5 min', async () => {
+    it('gets the state at once, then WaitOperation back to back while each wait takes its full slice, each slice 5x the last up to 290 s', async () => {
       const slice = auto.waitSliceMs;
       const run = start(new ScriptedRpcs({
         get: [pending(0)],
