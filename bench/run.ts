@@ -4,7 +4,7 @@
  * writes every number to a JSON file in bench/results/.
  *
  *   npm run bench                  full run (docs/performance.md)
- *   npm run bench -- --quick       under 60 s
+ *   npm run bench -- --quick       about 90 s
  *   npm run bench -- --smoke       a few seconds; checks that everything runs
  *   npm run bench -- --only list,unpack
  *   npm run bench -- --out /tmp/result.json

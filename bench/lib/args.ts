@@ -4,7 +4,7 @@
  */
 import type { FleetVariant } from './fleet-protocol.js';
 
-/** `full`: the numbers for docs/performance.md; `quick`: under 60 s; `smoke`: a few seconds, checks the output only. */
+/** `full`: the numbers for docs/performance.md; `quick`: about 90 s; `smoke`: a few seconds, checks the output only. */
 export type Mode = 'full' | 'quick' | 'smoke';
 
 /** The benchmarks, in the order they run. */
@@ -101,7 +101,7 @@ export interface BenchArgs {
 export const USAGE = `Usage: npm run bench -- [--quick | --smoke] [--only <name>[,<name>...]] [--out <file.json>]
 
   (no flag)   full run: the numbers of docs/performance.md (about 9-10 minutes)
-  --quick     fewer repetitions and smaller fleets, under 60 s
+  --quick     fewer repetitions and smaller fleets, about 90 s
   --smoke     the smallest sizes, a few seconds: checks that everything runs
   --only      run only these benchmarks: ${SECTION_NAMES.join(', ')}
   --out       write the JSON result here instead of bench/results/
