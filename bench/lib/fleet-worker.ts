@@ -8,13 +8,14 @@ import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { OperationsClient, TypeRegistry, type ClientPollingOptions, type HttpRule, type Operation } from '../../src/index.js';
+import { OperationsClient, TypeRegistry, type ClientPollingOptions, type Operation } from '../../src/index.js';
 import { REPO_ROOT } from './machine.js';
 import { HTTP_FLEET_VARIANTS, type ChildMessage, type FleetChildConfig, type FleetChildResult, type MemorySample, type ParentMessage } from './fleet-protocol.js';
 import {
   closeGax, closeGaxRest, createGaxOperationsClient, createGaxRestOperationsClient, gaxOperation, toGaxOperation,
-  type GaxGetOperationInternal, type GaxOperation, type GaxRestOperationsClient,
+  type GaxOperationsClient, type GaxRestOperationsClient,
 } from './gax.js';
+import { EMBEDDED_WAIT_RULES } from './http-rules.js';
 import { benchTypes, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from './payloads.js';
 import { collectGarbage, withTimeout } from './util.js';
 
@@ -52,31 +53,16 @@ async function sdk(): Promise<{ OperationsClient: typeof OperationsClient; TypeR
   return (await import(pathToFileURL(built).href)) as { OperationsClient: typeof OperationsClient; TypeRegistry: typeof TypeRegistry };
 }
 
-/**
- * The WaitOperation binding the embedded server's HTTP front-end serves: with it, `auto`
- * long-polls over HTTP/JSON as over gRPC (operations.proto defines no binding for it).
- */
-const HTTP_WAIT_RULES: readonly HttpRule[] = [
-  { selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=operations/**}:wait', body: '*' },
-];
-
 async function waiterFor(config: FleetChildConfig): Promise<Waiter> {
   const types = benchTypes();
   if (config.variant === 'gax' || config.variant === 'gax-rest') {
     const decodeResult = (bytes: Uint8Array) => types.result.decode(bytes);
     const decodeProgress = (bytes: Uint8Array) => types.progress.decode(bytes);
     // The REST fallback's OperationsClient is the same gax class, getOperationInternal included.
-    let gaxClient: GaxGetOperationInternal & { getOperation(request: { name: string }): Promise<[GaxOperation, ...unknown[]]> };
-    let close: () => Promise<void>;
-    if (config.variant === 'gax') {
-      const grpcClient = createGaxOperationsClient(config.address);
-      gaxClient = grpcClient as unknown as typeof gaxClient;
-      close = () => closeGax(grpcClient);
-    } else {
-      const restClient: GaxRestOperationsClient = createGaxRestOperationsClient(config.httpUrl, { types: types.root.toJSON() });
-      gaxClient = restClient as unknown as typeof gaxClient;
-      close = () => closeGaxRest(restClient);
-    }
+    const grpcClient = config.variant === 'gax' ? createGaxOperationsClient(config.address) : undefined;
+    const gaxClient: GaxOperationsClient | GaxRestOperationsClient = grpcClient
+      ?? createGaxRestOperationsClient(config.httpUrl, { types: types.root.toJSON() });
+    const close = () => (grpcClient === undefined ? closeGaxRest(gaxClient as GaxRestOperationsClient) : closeGax(grpcClient));
     return {
       async warmUp() {
         for (let i = 0; i < 50; i++) await gaxClient.getOperation({ name: config.warmName });
@@ -93,7 +79,7 @@ async function waiterFor(config: FleetChildConfig): Promise<Waiter> {
   const { OperationsClient: Client, TypeRegistry: Registry } = await sdk();
   const registry = Registry.fromRoot(types.root);
   const client = HTTP_FLEET_VARIANTS.has(config.variant)
-    ? new Client({ baseUrl: config.httpUrl, insecure: true, httpRules: HTTP_WAIT_RULES, types: registry, polling })
+    ? new Client({ baseUrl: config.httpUrl, insecure: true, httpRules: EMBEDDED_WAIT_RULES, types: registry, polling })
     : new Client({ address: config.address, insecure: true, types: registry, polling });
   const options = {
     responseType: RESULT_TYPE,

@@ -3,20 +3,22 @@
  * a fixed time after the client starts waiting; we record when the client's promise
  * settles and how many RPCs the server received for that operation.
  *
- * One server serves both fronts, gRPC and HTTP/JSON; every client on both runs at once,
- * starts spread evenly over a short window so that polls do not arrive in bursts. Each
+ * One server serves both fronts, gRPC and HTTP/JSON; the clients of one transport run at
+ * once (gRPC, then HTTP/JSON), starts spread evenly over a short window so that polls do
+ * not arrive in bursts. Each
  * client starts from the Operation a long-running method would have returned (running,
  * with metadata): `client.operation(operation)` for ours, `gax.operation(operation, ...)`
  * for gax (over gRPC, and over HTTP/JSON through its REST fallback client).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { OperationsClient, type HttpRule, type Operation } from '../../src/index.js';
+import { OperationsClient, type Operation } from '../../src/index.js';
 import { POLLING_DEFAULTS } from '../../src/options/polling.js';
 import { InMemoryOperationsServer, type ServerTransport } from '../../src/testing.js';
 import {
   closeGax, closeGaxRest, createGaxOperationsClient, createGaxRestOperationsClient, gaxOperation, toGaxOperation,
   type GaxOperationsClient, type GaxRestOperationsClient,
 } from '../lib/gax.js';
+import { EMBEDDED_WAIT_RULES } from '../lib/http-rules.js';
 import { benchTypes, jobResult, PROGRESS_TYPE, RESULT_TYPE, smallProgress, type JobProgress, type JobResult } from '../lib/payloads.js';
 import { RawClient, SERIALIZERS } from '../lib/raw.js';
 import { RawHttpClient } from '../lib/raw-http.js';
@@ -60,10 +62,6 @@ const TRANSPORTS: readonly ServerTransport[] = ['grpc', 'http'];
 const CONTENDERS: ReadonlyArray<{ transport: ServerTransport; who: DetectionClient }> =
   TRANSPORTS.flatMap((transport) => CLIENTS[transport].map((who) => ({ transport, who })));
 
-/** What a user adds to long-poll over HTTP/JSON: the embedded server's own WaitOperation binding. */
-const WAIT_RULES: readonly HttpRule[] = [
-  { selector: 'google.longrunning.Operations.WaitOperation', post: '/v1/{name=operations/**}:wait', body: '*' },
-];
 
 /** The result rows of every operation: a check that the right response arrived. */
 const RESULT_ROWS = 7;
@@ -163,7 +161,7 @@ export async function runDetection(context: SectionContext): Promise<SectionOutp
     server,
     client: new OperationsClient({ address: server.address, insecure: true, types: registry }),
     gaxClient: createGaxOperationsClient(server.address),
-    httpWaitClient: new OperationsClient({ baseUrl, insecure: true, types: registry, httpRules: WAIT_RULES }),
+    httpWaitClient: new OperationsClient({ baseUrl, insecure: true, types: registry, httpRules: EMBEDDED_WAIT_RULES }),
     httpClient: new OperationsClient({ baseUrl, insecure: true, types: registry }),
     gaxRestClient: createGaxRestOperationsClient(baseUrl, { types: root.toJSON() }),
   };
@@ -196,9 +194,7 @@ export async function runDetection(context: SectionContext): Promise<SectionOutp
     for (const transport of TRANSPORTS) {
       const jobs: Array<{ transport: ServerTransport; who: DetectionClient; finishAfterMs: number }> = [];
       for (const finish of finishAfterMs) {
-        for (let rep = 0; rep < repetitions; rep++) {
-          for (const contender of CONTENDERS) if (contender.transport === transport) jobs.push({ ...contender, finishAfterMs: finish });
-        }
+        for (let rep = 0; rep < repetitions; rep++) for (const who of CLIENTS[transport]) jobs.push({ transport, who, finishAfterMs: finish });
       }
       context.log(`detection: ${jobs.length} operations at once over ${TRANSPORT_LABELS[transport]}, finishing after ` +
         `${finishAfterMs.map(finishLabel).join(' and ')}`);

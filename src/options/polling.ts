@@ -128,7 +128,7 @@ export const HTTP_POLL_LIMIT_DEFAULTS: ResolvedPollLimits = Object.freeze({
  * The client-wide bounds of the browser entry. A browser opens at most 6 HTTP/1.1
  * connections per origin (any http:// origin, and https:// ones without HTTP/2), and
  * queues every further request to it, the page's own included, behind them: 6 held
- * long-polls would stall the page's other requests for a whole slice (10 s to 5 min).
+ * long-polls would stall the page's other requests for a whole slice (10 s to 290 s).
  * 4 leave two connections free; further handles poll.
  *
  * @internal
